@@ -1,0 +1,131 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from config.models import BaseModel, JSONDocumentField, SoftDeleteModel, choices_check
+from interviews.models import Interview
+
+SCORE = {
+    "max_digits": 5,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+}
+
+
+def score_range_check(field: str, *, name: str):
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__gte": 0, f"{field}__lte": 100}), name=name
+    )
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending"
+    APPROVED = "approved"
+    OVERRIDDEN = "overridden"
+
+
+class AssessmentResult(BaseModel, SoftDeleteModel):
+    """The AI's scoring of one interview, and the human review of it."""
+
+    ReviewStatus = ReviewStatus
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="assessments")
+    overall_score = models.DecimalField(**SCORE)
+    skill_scores = JSONDocumentField(
+        help_text='A JSON object, e.g. {"python": {"score": 82, "level": "advanced"}}.'
+    )
+    skill_boundary_map = JSONDocumentField(null=True, blank=True)
+    strengths = JSONDocumentField(null=True, blank=True)
+    weaknesses = JSONDocumentField(null=True, blank=True)
+    integrity_flags = JSONDocumentField(null=True, blank=True)
+    ai_reasoning = JSONDocumentField(null=True, blank=True)
+    recommended_actions = JSONDocumentField(null=True, blank=True)
+    integrity_score = models.DecimalField(**SCORE, null=True, blank=True)
+    generated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    schema_version = models.IntegerField(default=1, db_default=1, validators=[MinValueValidator(1)])
+    review_status = models.CharField(
+        max_length=20, choices=ReviewStatus, default=ReviewStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewed_assessments",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    final_score = models.DecimalField(
+        **SCORE, null=True, blank=True, help_text="The reviewer's score when overridden."
+    )
+    review_notes = models.TextField(blank=True, default="")
+    ai_model = models.CharField(max_length=50, null=True, blank=True)  # noqa: DJ001 - NULL: not known
+    prompt_version = models.CharField(max_length=50, null=True, blank=True)  # noqa: DJ001 - NULL: not known
+
+    class Meta(SoftDeleteModel.Meta):
+        db_table = "assessment_results"
+        ordering = ["-generated_at"]
+        constraints = [
+            # One live assessment per interview; soft-deleted ones stay as history.
+            models.UniqueConstraint(
+                fields=["interview"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="assessment_results_one_live_per_interview",
+                violation_error_code="unique",
+                violation_error_message="This interview already has an assessment.",
+            ),
+            score_range_check("overall_score", name="assessment_results_overall_score_range"),
+            score_range_check("integrity_score", name="assessment_results_integrity_score_range"),
+            score_range_check("final_score", name="assessment_results_final_score_range"),
+            models.CheckConstraint(
+                condition=models.lookups.Exact(
+                    models.Func(
+                        "skill_scores", function="jsonb_typeof", output_field=models.TextField()
+                    ),
+                    "object",
+                ),
+                name="assessment_results_skill_scores_object",
+                violation_error_message="skill_scores must be a JSON object.",
+            ),
+            choices_check(
+                "review_status", ReviewStatus, name="assessment_results_review_status_valid"
+            ),
+            # An override is a reviewer's score: it cannot exist without one.
+            models.CheckConstraint(
+                condition=~models.Q(review_status="overridden")
+                | models.Q(final_score__isnull=False),
+                name="assessment_results_override_has_score",
+                violation_error_message="An overridden assessment needs a final_score.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(schema_version__gte=1),
+                name="assessment_results_schema_version_positive",
+            ),
+        ]
+        indexes = [
+            # The review queue (review_status=pending) and its filter.
+            models.Index(fields=["review_status"], name="assessments_review_status_idx"),
+            # min_score/max_score filters and best-first lists.
+            models.Index(fields=["overall_score"], name="assessments_overall_score_idx"),
+            # skill_scores__contains / __has_key filters.
+            GinIndex(fields=["skill_scores"], name="assessments_skill_scores_gin"),
+            GinIndex(fields=["skill_boundary_map"], name="assessments_boundary_map_gin"),
+            GinIndex(fields=["strengths"], name="assessments_strengths_gin"),
+            GinIndex(fields=["weaknesses"], name="assessments_weaknesses_gin"),
+            # integrity_flags__contains filter.
+            GinIndex(fields=["integrity_flags"], name="assessments_integrity_gin"),
+            GinIndex(fields=["ai_reasoning"], name="assessments_ai_reasoning_gin"),
+            GinIndex(fields=["recommended_actions"], name="assessments_recommended_gin"),
+        ]
+
+    constraint_error_fields = {
+        "assessment_results_skill_scores_object": "skill_scores",
+        "assessment_results_override_has_score": "final_score",
+    }
+
+    def __str__(self):
+        return f"Assessment {self.overall_score} ({self.get_review_status_display()})"

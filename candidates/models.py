@@ -1,0 +1,199 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower, Now
+from django.utils import timezone
+
+from candidates.validators import validate_http_url, validate_timezone_name
+from config.models import BaseModel, JSONDocumentField, SoftDeleteModel, choices_check
+
+
+class LowercaseEmailField(models.EmailField):
+    """An email address kept lower-cased, in Python and in every lookup."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.strip().lower() if isinstance(value, str) else value
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class CandidateStatus(models.TextChoices):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    DELETED = "deleted"
+
+
+class ExperienceLevel(models.TextChoices):
+    ENTRY = "entry"
+    JUNIOR = "junior"
+    MID = "mid"
+    SENIOR = "senior"
+    LEAD = "lead"
+    PRINCIPAL = "principal"
+
+
+class Candidate(BaseModel, SoftDeleteModel):
+    Status = CandidateStatus
+    ExperienceLevel = ExperienceLevel
+
+    email = LowercaseEmailField(max_length=254)
+    full_name = models.CharField(max_length=255)
+    phone = models.CharField(max_length=50, blank=True, default="")
+    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+    target_role = models.CharField(max_length=255, blank=True, default="")
+    experience_level = models.CharField(
+        max_length=20, choices=ExperienceLevel, blank=True, default=""
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone_name])
+    skills = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="candidate",
+        help_text="The candidate's own login; its username is the candidate's email.",
+    )
+
+    class Meta(SoftDeleteModel.Meta):
+        db_table = "candidates"
+        ordering = ["-created_at"]
+        constraints = [
+            # One candidate per address, whatever its case (soft-deleted rows included:
+            # the address stays taken until the candidate is erased).
+            models.UniqueConstraint(
+                Lower("email"),
+                name="candidates_email_ci_unique",
+                violation_error_code="unique",
+                violation_error_message="A candidate with this email already exists.",
+            ),
+            # Rows written by plain SQL must be lower-cased too.
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="candidates_email_lowercase"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(full_name=""), name="candidates_full_name_not_blank"
+            ),
+            choices_check("status", CandidateStatus, name="candidates_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(experience_level="")
+                | models.Q(experience_level__in=ExperienceLevel.values),
+                name="candidates_experience_level_valid",
+            ),
+        ]
+        indexes = [
+            # Filters on status and target role (API and admin lists).
+            models.Index(fields=["status"], name="candidates_status_idx"),
+            models.Index(fields=["target_role"], name="candidates_target_role_idx"),
+            # Newest-first lists and created_after/created_before filters.
+            models.Index(fields=["created_at"], name="candidates_created_at_idx"),
+            # "Has all of these skills" (skills @> ARRAY[...]).
+            GinIndex(fields=["skills"], name="candidates_skills_gin"),
+        ]
+
+    constraint_error_fields = {
+        "candidates_email_ci_unique": "email",
+        "candidates_email_lowercase": "email",
+        "candidates_full_name_not_blank": "full_name",
+    }
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    def validate_constraints(self, exclude=None):
+        errors = {}
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # Uniqueness checks go through the default manager, which cannot see
+        # soft-deleted rows; their addresses are still taken in the database.
+        if "email" not in errors and not (exclude and "email" in exclude):
+            taken = Candidate.all_objects.filter(email=self.email).exclude(pk=self.pk)
+            if taken.exists():
+                errors["email"] = [
+                    ValidationError("A candidate with this email already exists.", code="unique")
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+    def _soft_delete_fields(self):
+        return [*super()._soft_delete_fields(), "status"]
+
+    def soft_delete(self, *, by=None, reason=""):
+        self.status = self.Status.DELETED
+        super().soft_delete(by=by, reason=reason)
+
+    def restore(self):
+        self.status = self.Status.ACTIVE
+        super().restore()
+
+
+class ParsingStatus(models.TextChoices):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class Resume(BaseModel, SoftDeleteModel):
+    ParsingStatus = ParsingStatus
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="resumes")
+    file_url = models.TextField(validators=[validate_http_url])
+    file_name = models.CharField(max_length=255)
+    file_size = models.IntegerField(validators=[MinValueValidator(1)], help_text="Size in bytes.")
+    uploaded_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    parsed_at = models.DateTimeField(null=True, blank=True)
+    parsing_status = models.CharField(
+        max_length=20, choices=ParsingStatus, default=ParsingStatus.PENDING
+    )
+    parsed_data = JSONDocumentField(null=True, blank=True)
+    schema_version = models.IntegerField(
+        default=1,
+        db_default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Version of the parsed_data document.",
+    )
+
+    class Meta(SoftDeleteModel.Meta):
+        db_table = "resumes"
+        ordering = ["-uploaded_at"]
+        constraints = [
+            # The server stores resume links but never fetches them: web URLs only.
+            models.CheckConstraint(
+                condition=models.Q(file_url__regex=r"^https?://"),
+                name="resumes_file_url_http",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(file_name=""), name="resumes_file_name_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(file_size__gt=0), name="resumes_file_size_positive"
+            ),
+            choices_check("parsing_status", ParsingStatus, name="resumes_parsing_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(schema_version__gte=1),
+                name="resumes_schema_version_positive",
+            ),
+        ]
+        indexes = [
+            # The parser's work queue and the parsing_status filter.
+            models.Index(fields=["parsing_status"], name="resumes_parsing_status_idx"),
+            # Containment queries into parsed resumes (skills, employers).
+            GinIndex(fields=["parsed_data"], name="resumes_parsed_data_gin"),
+        ]
+
+    constraint_error_fields = {
+        "resumes_file_url_http": "file_url",
+        "resumes_file_name_not_blank": "file_name",
+    }
+
+    def __str__(self):
+        return self.file_name

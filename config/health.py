@@ -1,0 +1,86 @@
+"""Health probes for load balancers and orchestrators.
+
+Unauthenticated and cheap; they say which check failed but never why in detail
+(exception texts can carry host names and user names), which goes to the log.
+"""
+
+import logging
+from functools import cache
+
+from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """The process is up and serving; the database is not consulted."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    """The database answers, accepts a write, and has every migration applied."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("readyz: the database is unreachable")
+        checks["database"] = "unreachable"
+        return _answer(checks)
+
+    checks["write"] = _check_write()
+    checks["migrations"] = _check_migrations()
+    return _answer(checks)
+
+
+def _check_write() -> str:
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # A temporary table: refused on a read-only server or replica, and
+                # gone with the rollback, so the probe leaves nothing behind.
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE readyz_probe (checked_at timestamptz) ON COMMIT DROP"
+                )
+                cursor.execute("INSERT INTO readyz_probe VALUES (now())")
+            transaction.set_rollback(True)
+    except Exception:
+        logger.exception("readyz: the database refused a write")
+        return "failed"
+    return "ok"
+
+
+def _check_migrations() -> str:
+    try:
+        applied = MigrationRecorder(connection).applied_migrations()
+    except Exception:
+        logger.exception("readyz: could not read the applied migrations")
+        return "failed"
+    unapplied = _migrations_on_disk() - applied.keys()
+    if unapplied:
+        return f"{len(unapplied)} unapplied"
+    return "ok"
+
+
+@cache
+def _migrations_on_disk() -> frozenset[tuple[str, str]]:
+    # The files do not change while the process runs; read them once.
+    return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+
+
+def _answer(checks: dict[str, str]) -> JsonResponse:
+    healthy = all(result == "ok" for result in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )

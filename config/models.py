@@ -1,0 +1,128 @@
+"""What every app's models share. Imports nothing from the apps."""
+
+import uuid
+from collections.abc import Mapping
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.postgres.functions import RandomUUID
+from django.core.exceptions import ValidationError
+from django.db import models, router
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from config.json import ExactJSONEncoder
+
+
+def choices_check(field: str, choices: type[models.TextChoices], *, name: str):
+    """Return the CHECK constraint that keeps ``field`` within ``choices``.
+
+    NULL passes (SQL's three-valued logic), so nullable enumerations stay nullable.
+    """
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+
+
+def JSONDocumentField(**kwargs):  # noqa: N802 - reads as a field class at the call site
+    """A ``jsonb`` column whose datetimes, UUIDs and decimals round-trip exactly."""
+    return models.JSONField(encoder=ExactJSONEncoder, **kwargs)
+
+
+class BaseModel(models.Model):
+    """UUID key and creation/update times, with database defaults for plain SQL."""
+
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+
+    #: Constraint name -> field whose error it is, for constraints that span several
+    #: fields (Django reports those as non-field errors otherwise).
+    constraint_error_fields: ClassVar[Mapping[str, str]] = {}
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude=None):
+        using = router.db_for_write(self.__class__, instance=self)
+        errors: dict = {}
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    field = self.constraint_error_fields.get(constraint.name)
+                    fields = getattr(constraint, "fields", ())
+                    if field is None and error.code == "unique" and len(fields) == 1:
+                        field = fields[0]
+                    if field is None:
+                        errors = error.update_error_dict(errors)
+                    else:
+                        errors.setdefault(field, []).append(error)
+        if errors:
+            raise ValidationError(errors)
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    def alive(self):
+        """Rows that are not soft-deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        """Soft-deleted rows only."""
+        return self.filter(deleted_at__isnull=False)
+
+
+class AliveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
+    """The default manager: soft-deleted rows are invisible."""
+
+    def get_queryset(self):
+        return super().get_queryset().alive()
+
+
+AllRowsManager = models.Manager.from_queryset(SoftDeleteQuerySet)
+
+
+class SoftDeleteModel(models.Model):
+    """Rows that are hidden, not removed, when deleted; ``restore()`` brings them back."""
+
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    deletion_reason = models.TextField(blank=True, default="", editable=False)
+
+    objects = AliveManager()
+    all_objects = AllRowsManager()
+
+    class Meta:
+        abstract = True
+        # Related-object access (message.interview, interview.candidate) must still
+        # reach a soft-deleted parent, so the base manager sees every row.
+        base_manager_name = "all_objects"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def soft_delete(self, *, by=None, reason: str = "") -> None:
+        """Hide this row; related rows are kept."""
+        self.deleted_at = timezone.now()
+        self.deleted_by = by
+        self.deletion_reason = reason
+        self.save(update_fields=self._soft_delete_fields())
+
+    def restore(self) -> None:
+        """Bring a soft-deleted row back."""
+        self.deleted_at = None
+        self.deleted_by = None
+        self.deletion_reason = ""
+        self.save(update_fields=self._soft_delete_fields())
+
+    def _soft_delete_fields(self) -> list[str]:
+        return ["deleted_at", "deleted_by", "deletion_reason", "updated_at"]

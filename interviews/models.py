@@ -1,0 +1,391 @@
+from decimal import Decimal
+
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from candidates.models import Candidate, Resume
+from candidates.validators import validate_http_url
+from config.models import (
+    AliveManager,
+    AllRowsManager,
+    BaseModel,
+    JSONDocumentField,
+    SoftDeleteModel,
+    SoftDeleteQuerySet,
+    choices_check,
+)
+
+ZERO = Decimal("0")
+MONEY = {"max_digits": 10, "decimal_places": 4}
+
+
+class InterviewQuerySet(SoftDeleteQuerySet):
+    def scheduled(self):
+        """Interviews that have not started yet."""
+        return self.filter(status=Interview.Status.SCHEDULED)
+
+    def in_progress(self):
+        """Interviews being held right now."""
+        return self.filter(status=Interview.Status.IN_PROGRESS)
+
+    def finished(self):
+        """Completed or abandoned interviews."""
+        return self.filter(status__in=Interview.FINISHED_STATUSES)
+
+
+class RoleType(models.TextChoices):
+    REACT = "react"
+    PYTHON = "python"
+    JAVASCRIPT = "javascript"
+    FULLSTACK = "fullstack"
+
+
+class InterviewStatus(models.TextChoices):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"
+
+
+class Interview(BaseModel, SoftDeleteModel):
+    RoleType = RoleType
+    Status = InterviewStatus
+
+    #: Target status -> the statuses it may be reached from (see interviews.services).
+    ALLOWED_MOVES = {
+        Status.IN_PROGRESS: frozenset({Status.SCHEDULED}),
+        Status.COMPLETED: frozenset({Status.IN_PROGRESS}),
+        Status.ABANDONED: frozenset({Status.SCHEDULED, Status.IN_PROGRESS}),
+    }
+    FINISHED_STATUSES = (Status.COMPLETED, Status.ABANDONED)
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="interviews")
+    resume = models.ForeignKey(
+        Resume,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interviews",
+    )
+    role_type = models.CharField(max_length=20, choices=RoleType)
+    status = models.CharField(max_length=20, choices=Status, default=Status.SCHEDULED)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the interview ended (completed or abandoned)."
+    )
+    duration_seconds = models.IntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    ai_model_used = models.CharField(max_length=50, null=True, blank=True)  # noqa: DJ001 - NULL: not known
+    total_tokens_used = models.IntegerField(
+        default=0, db_default=0, validators=[MinValueValidator(0)]
+    )
+    cost_usd = models.DecimalField(
+        **MONEY, default=ZERO, db_default=ZERO, validators=[MinValueValidator(ZERO)]
+    )
+
+    objects = AliveManager.from_queryset(InterviewQuerySet)()
+    all_objects = AllRowsManager.from_queryset(InterviewQuerySet)()
+
+    class Meta(SoftDeleteModel.Meta):
+        db_table = "interviews"
+        ordering = ["-created_at"]
+        constraints = [
+            choices_check("role_type", RoleType, name="interviews_role_type_valid"),
+            choices_check("status", InterviewStatus, name="interviews_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(completed_at__gte=models.F("started_at")),
+                name="interviews_completed_after_started",
+                violation_error_message="completed_at cannot be before started_at.",
+            ),
+            # The status moves set these timestamps; a row can never claim to have
+            # started or finished without them.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["in_progress", "completed"])
+                | models.Q(started_at__isnull=False),
+                name="interviews_started_has_started_at",
+                violation_error_message="A started interview needs started_at.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["completed", "abandoned"])
+                | models.Q(completed_at__isnull=False),
+                name="interviews_finished_has_completed_at",
+                violation_error_message="A finished interview needs completed_at.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_seconds__gte=0),
+                name="interviews_duration_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total_tokens_used__gte=0),
+                name="interviews_tokens_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost_usd__gte=0), name="interviews_cost_non_negative"
+            ),
+        ]
+        indexes = [
+            # The status filter and the retention job's "finished" scan.
+            models.Index(fields=["status"], name="interviews_status_idx"),
+            # Newest-first lists and created_after/created_before filters.
+            models.Index(fields=["created_at"], name="interviews_created_at_idx"),
+        ]
+
+    constraint_error_fields = {
+        "interviews_completed_after_started": "completed_at",
+        "interviews_started_has_started_at": "started_at",
+        "interviews_finished_has_completed_at": "completed_at",
+    }
+
+    def __str__(self):
+        return f"{self.get_role_type_display()} interview ({self.get_status_display()})"
+
+
+class DifficultyLevel(models.TextChoices):
+    WARMUP = "warmup"
+    STANDARD = "standard"
+    ADVANCED = "advanced"
+
+
+class InterviewSession(BaseModel):
+    """The AI interviewer's working state for one interview."""
+
+    DifficultyLevel = DifficultyLevel
+
+    interview = models.OneToOneField(Interview, on_delete=models.CASCADE, related_name="session")
+    conversation_memory = JSONDocumentField(null=True, blank=True)
+    current_difficulty_level = models.CharField(
+        max_length=20, choices=DifficultyLevel, default=DifficultyLevel.WARMUP
+    )
+    questions_asked_count = models.IntegerField(
+        default=0, db_default=0, validators=[MinValueValidator(0)]
+    )
+    skill_boundaries_identified = JSONDocumentField(null=True, blank=True)
+    progression_state = JSONDocumentField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    schema_version = models.IntegerField(default=1, db_default=1, validators=[MinValueValidator(1)])
+    version = models.IntegerField(
+        default=1,
+        db_default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Raised by one on every write (optimistic concurrency).",
+    )
+
+    class Meta:
+        db_table = "interview_sessions"
+        constraints = [
+            # Target of the composite foreign key from interview_messages that keeps
+            # a message's session and interview in agreement (migration 0002).
+            models.UniqueConstraint(
+                fields=["id", "interview"], name="interview_sessions_id_interview_key"
+            ),
+            choices_check(
+                "current_difficulty_level",
+                DifficultyLevel,
+                name="interview_sessions_difficulty_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(questions_asked_count__gte=0),
+                name="interview_sessions_questions_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(schema_version__gte=1),
+                name="interview_sessions_schema_version_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1),
+                name="interview_sessions_version_positive",
+            ),
+        ]
+        indexes = [
+            # Finding idle sessions (the engine's clean-up of stalled interviews).
+            models.Index(fields=["last_activity_at"], name="int_sessions_last_activity_idx"),
+            GinIndex(fields=["conversation_memory"], name="int_sessions_memory_gin"),
+            GinIndex(fields=["skill_boundaries_identified"], name="int_sessions_boundaries_gin"),
+            GinIndex(fields=["progression_state"], name="int_sessions_progression_gin"),
+        ]
+
+    def __str__(self):
+        return f"Session of {self.interview_id}"
+
+
+class MessageType(models.TextChoices):
+    AI_QUESTION = "ai_question", "AI question"
+    CANDIDATE_RESPONSE = "candidate_response", "Candidate response"
+
+
+class InterviewMessage(BaseModel):
+    """One question or answer of an interview's transcript."""
+
+    MessageType = MessageType
+
+    # No index of its own: the unique (interview, sequence_number) index leads with it.
+    interview = models.ForeignKey(
+        Interview, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
+    session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="messages")
+    sequence_number = models.IntegerField(validators=[MinValueValidator(1)])
+    message_type = models.CharField(max_length=20, choices=MessageType)
+    content_text = models.TextField()
+    content_audio_url = models.TextField(  # noqa: DJ001 - NULL: no audio
+        null=True, blank=True, validators=[validate_http_url]
+    )
+    audio_duration_seconds = models.IntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    audio_metadata = JSONDocumentField(null=True, blank=True)
+    response_time_seconds = models.IntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    metadata = JSONDocumentField(null=True, blank=True)
+    client_message_id = models.UUIDField(
+        null=True, blank=True, help_text="Set by the client so a retried append is safe."
+    )
+
+    class Meta:
+        db_table = "interview_messages"
+        ordering = ["interview_id", "sequence_number"]
+        constraints = [
+            # Gapless, duplicate-free transcripts; the index also serves ordered reads
+            # (WHERE interview_id = ? AND sequence_number > ? ORDER BY sequence_number).
+            models.UniqueConstraint(
+                fields=["interview", "sequence_number"],
+                name="interview_messages_sequence_key",
+            ),
+            # Retried appends find the message they already stored.
+            models.UniqueConstraint(
+                fields=["interview", "client_message_id"],
+                name="interview_messages_client_message_id_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sequence_number__gte=1),
+                name="interview_messages_sequence_positive",
+            ),
+            choices_check("message_type", MessageType, name="interview_messages_type_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(content_text=""),
+                name="interview_messages_content_not_blank",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(content_audio_url__regex=r"^https?://"),
+                name="interview_messages_audio_url_http",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(audio_duration_seconds__gte=0),
+                name="interview_messages_audio_duration_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(response_time_seconds__gte=0),
+                name="interview_messages_response_time_non_negative",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["audio_metadata"], name="int_messages_audio_meta_gin"),
+            GinIndex(fields=["metadata"], name="int_messages_metadata_gin"),
+        ]
+
+    constraint_error_fields = {
+        "interview_messages_sequence_key": "sequence_number",
+        "interview_messages_client_message_id_key": "client_message_id",
+        "interview_messages_content_not_blank": "content_text",
+        "interview_messages_audio_url_http": "content_audio_url",
+    }
+
+    def __str__(self):
+        return f"#{self.sequence_number} {self.get_message_type_display()}"
+
+    def clean(self):
+        super().clean()
+        if self.session_id and self.interview_id and self.session.interview_id != self.interview_id:
+            raise ValidationError(
+                {"session": "The session belongs to another interview."},
+                code="session_mismatch",
+            )
+
+
+class AgentType(models.TextChoices):
+    INTERVIEWER = "interviewer"
+    SCORER = "scorer"
+    INTEGRITY_CHECKER = "integrity_checker"
+    RESUME_PARSER = "resume_parser"
+    ORCHESTRATOR = "orchestrator"
+
+
+class AgentActionStatus(models.TextChoices):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class AgentAction(BaseModel):
+    """What the AI did and why: an append-only audit trail."""
+
+    AgentType = AgentType
+    Status = AgentActionStatus
+
+    # PROTECT: the audit trail outlives nothing it describes.
+    interview = models.ForeignKey(
+        Interview,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agent_actions",
+    )
+    candidate = models.ForeignKey(
+        Candidate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agent_actions",
+    )
+    agent_type = models.CharField(max_length=20, choices=AgentType)
+    action = models.CharField(
+        max_length=100, help_text="e.g. ask_question, raise_difficulty, score_interview"
+    )
+    rationale = models.TextField(blank=True, default="", help_text="Why the AI did it.")
+    status = models.CharField(max_length=20, choices=Status)
+    ai_model = models.CharField(max_length=50, null=True, blank=True)  # noqa: DJ001 - NULL: not known
+    tokens_used = models.IntegerField(default=0, db_default=0, validators=[MinValueValidator(0)])
+    cost_usd = models.DecimalField(
+        **MONEY, default=ZERO, db_default=ZERO, validators=[MinValueValidator(ZERO)]
+    )
+    input = JSONDocumentField(null=True, blank=True)
+    output = JSONDocumentField(null=True, blank=True)
+    schema_version = models.IntegerField(default=1, db_default=1, validators=[MinValueValidator(1)])
+
+    class Meta:
+        db_table = "agent_actions"
+        ordering = ["-created_at"]
+        constraints = [
+            choices_check("agent_type", AgentType, name="agent_actions_agent_type_valid"),
+            choices_check("status", AgentActionStatus, name="agent_actions_status_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(action=""), name="agent_actions_action_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tokens_used__gte=0),
+                name="agent_actions_tokens_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost_usd__gte=0), name="agent_actions_cost_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(schema_version__gte=1),
+                name="agent_actions_schema_version_positive",
+            ),
+        ]
+        indexes = [
+            # The agent_type filter (e.g. everything the scorer did).
+            models.Index(fields=["agent_type"], name="agent_actions_agent_type_idx"),
+            # Newest-first audit lists.
+            models.Index(fields=["created_at"], name="agent_actions_created_at_idx"),
+            GinIndex(fields=["input"], name="agent_actions_input_gin"),
+            GinIndex(fields=["output"], name="agent_actions_output_gin"),
+        ]
+
+    constraint_error_fields = {"agent_actions_action_not_blank": "action"}
+
+    def __str__(self):
+        return f"{self.agent_type}: {self.action}"
