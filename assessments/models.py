@@ -49,7 +49,10 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
     generated_at = models.DateTimeField(default=timezone.now, db_default=Now())
     schema_version = models.IntegerField(default=1, db_default=1, validators=[MinValueValidator(1)])
     review_status = models.CharField(
-        max_length=20, choices=ReviewStatus, default=ReviewStatus.PENDING
+        max_length=20,
+        choices=ReviewStatus,
+        default=ReviewStatus.PENDING,
+        db_default=ReviewStatus.PENDING,
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -62,7 +65,7 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
     final_score = models.DecimalField(
         **SCORE, null=True, blank=True, help_text="The reviewer's score when overridden."
     )
-    review_notes = models.TextField(blank=True, default="")
+    review_notes = models.TextField(blank=True, default="", db_default="")
     ai_model = models.CharField(max_length=50, null=True, blank=True)  # noqa: DJ001 - NULL: not known
     prompt_version = models.CharField(max_length=50, null=True, blank=True)  # noqa: DJ001 - NULL: not known
 

@@ -44,14 +44,18 @@ class Candidate(BaseModel, SoftDeleteModel):
 
     email = LowercaseEmailField(max_length=254)
     full_name = models.CharField(max_length=255)
-    phone = models.CharField(max_length=50, blank=True, default="")
-    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
-    target_role = models.CharField(max_length=255, blank=True, default="")
-    experience_level = models.CharField(
-        max_length=20, choices=ExperienceLevel, blank=True, default=""
+    phone = models.CharField(max_length=50, blank=True, default="", db_default="")
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.ACTIVE, db_default=Status.ACTIVE
     )
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone_name])
-    skills = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    target_role = models.CharField(max_length=255, blank=True, default="", db_default="")
+    experience_level = models.CharField(
+        max_length=20, choices=ExperienceLevel, blank=True, default="", db_default=""
+    )
+    timezone = models.CharField(
+        max_length=64, default="UTC", db_default="UTC", validators=[validate_timezone_name]
+    )
+    skills = ArrayField(models.CharField(max_length=100), default=list, db_default=[], blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -152,7 +156,10 @@ class Resume(BaseModel, SoftDeleteModel):
     uploaded_at = models.DateTimeField(default=timezone.now, db_default=Now())
     parsed_at = models.DateTimeField(null=True, blank=True)
     parsing_status = models.CharField(
-        max_length=20, choices=ParsingStatus, default=ParsingStatus.PENDING
+        max_length=20,
+        choices=ParsingStatus,
+        default=ParsingStatus.PENDING,
+        db_default=ParsingStatus.PENDING,
     )
     parsed_data = JSONDocumentField(null=True, blank=True)
     schema_version = models.IntegerField(

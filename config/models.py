@@ -95,7 +95,7 @@ class SoftDeleteModel(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    deletion_reason = models.TextField(blank=True, default="", editable=False)
+    deletion_reason = models.TextField(blank=True, default="", db_default="", editable=False)
 
     objects = AliveManager()
     all_objects = AllRowsManager()

@@ -72,7 +72,9 @@ class Interview(BaseModel, SoftDeleteModel):
         related_name="interviews",
     )
     role_type = models.CharField(max_length=20, choices=RoleType)
-    status = models.CharField(max_length=20, choices=Status, default=Status.SCHEDULED)
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.SCHEDULED, db_default=Status.SCHEDULED
+    )
     scheduled_for = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(
@@ -158,7 +160,10 @@ class InterviewSession(BaseModel):
     interview = models.OneToOneField(Interview, on_delete=models.CASCADE, related_name="session")
     conversation_memory = JSONDocumentField(null=True, blank=True)
     current_difficulty_level = models.CharField(
-        max_length=20, choices=DifficultyLevel, default=DifficultyLevel.WARMUP
+        max_length=20,
+        choices=DifficultyLevel,
+        default=DifficultyLevel.WARMUP,
+        db_default=DifficultyLevel.WARMUP,
     )
     questions_asked_count = models.IntegerField(
         default=0, db_default=0, validators=[MinValueValidator(0)]
@@ -226,7 +231,11 @@ class InterviewMessage(BaseModel):
     interview = models.ForeignKey(
         Interview, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
-    session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="messages")
+    # Indexed together with interview by int_messages_session_idx, which serves both
+    # this key and the composite (session, interview) key of migration 0002.
+    session = models.ForeignKey(
+        InterviewSession, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     sequence_number = models.IntegerField(validators=[MinValueValidator(1)])
     message_type = models.CharField(max_length=20, choices=MessageType)
     content_text = models.TextField()
@@ -283,6 +292,7 @@ class InterviewMessage(BaseModel):
             ),
         ]
         indexes = [
+            models.Index(fields=["session", "interview"], name="int_messages_session_idx"),
             GinIndex(fields=["audio_metadata"], name="int_messages_audio_meta_gin"),
             GinIndex(fields=["metadata"], name="int_messages_metadata_gin"),
         ]
@@ -344,7 +354,9 @@ class AgentAction(BaseModel):
     action = models.CharField(
         max_length=100, help_text="e.g. ask_question, raise_difficulty, score_interview"
     )
-    rationale = models.TextField(blank=True, default="", help_text="Why the AI did it.")
+    rationale = models.TextField(
+        blank=True, default="", db_default="", help_text="Why the AI did it."
+    )
     status = models.CharField(max_length=20, choices=Status)
     ai_model = models.CharField(max_length=50, null=True, blank=True)  # noqa: DJ001 - NULL: not known
     tokens_used = models.IntegerField(default=0, db_default=0, validators=[MinValueValidator(0)])

@@ -1,0 +1,42 @@
+# Everything runs inside .venv, made from requirements/ on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-dev
+MANAGE := $(BIN)/python manage.py
+# `make run` is local development unless .env or the caller says otherwise.
+RUN_ENV := DEBUG=$${DEBUG:-true}
+TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings_test
+
+.PHONY: help venv run serve migrate test lint pytest check-migrations
+
+help:
+	@echo "make run    set up (virtualenv, database, migrations, demo data) and serve on 127.0.0.1:8000"
+	@echo "make test   set up and run ruff, makemigrations --check and the whole test suite"
+
+$(INSTALLED): requirements/base.txt requirements/dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+venv: $(INSTALLED)
+
+migrate: venv
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+
+run: migrate
+	$(RUN_ENV) $(MANAGE) create_local_admin
+	$(RUN_ENV) $(MANAGE) seed_demo
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
+
+test: lint check-migrations pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-migrations: venv
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
+
+pytest: venv
+	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,0 +1,153 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from model_bakery import baker
+
+from candidates.models import Candidate, Resume
+from tests.dbutils import assert_refused_by_database
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "constraint"),
+    [
+        ("status", "banned", "candidates_status_valid"),
+        ("experience_level", "guru", "candidates_experience_level_valid"),
+        ("email", "Ada.Lovelace@Example.com", "candidates_email_lowercase"),
+        ("full_name", "", "candidates_full_name_not_blank"),
+    ],
+)
+def test_database_refuses_invalid_candidate_columns(candidate, column, value, constraint):
+    assert_refused_by_database(
+        f"UPDATE candidates SET {column} = %s WHERE id = %s", [value, candidate.pk], constraint
+    )
+
+
+def test_database_refuses_same_email_in_another_case(candidate):
+    with pytest.raises(IntegrityError, match="candidates_email_ci_unique"):
+        Candidate.objects.create(email="ADA.LOVELACE@example.COM", full_name="Impostor")
+
+
+def test_email_is_stored_lower_cased(db):
+    created = Candidate.objects.create(email="  Grace.Hopper@Navy.MIL ", full_name="Grace Hopper")
+    created.refresh_from_db()
+    assert created.email == "grace.hopper@navy.mil"
+    assert Candidate.objects.filter(email="GRACE.HOPPER@navy.mil").get() == created
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("status", "banned"),
+        ("experience_level", "guru"),
+        ("timezone", "Mars/Olympus_Mons"),
+        ("email", "not-an-email"),
+        ("full_name", ""),
+    ],
+)
+def test_full_clean_reports_invalid_candidate_field(candidate, field, value):
+    setattr(candidate, field, value)
+    with pytest.raises(ValidationError) as excinfo:
+        candidate.full_clean()
+    assert list(excinfo.value.message_dict) == [field]
+
+
+def test_full_clean_reports_duplicate_email_in_another_case_on_the_field(candidate):
+    other = Candidate(email="Ada.Lovelace@EXAMPLE.com", full_name="Another Ada")
+    with pytest.raises(ValidationError) as excinfo:
+        other.full_clean()
+    assert list(excinfo.value.message_dict) == ["email"]
+
+
+def test_full_clean_sees_the_email_of_a_soft_deleted_candidate(candidate):
+    candidate.soft_delete(reason="asked to be removed")
+    with pytest.raises(ValidationError) as excinfo:
+        Candidate(email=candidate.email, full_name="Ada Again").full_clean()
+    assert excinfo.value.message_dict["email"] == ["A candidate with this email already exists."]
+
+
+def test_full_clean_accepts_iana_timezones(candidate):
+    candidate.timezone = "America/Argentina/Buenos_Aires"
+    candidate.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "constraint"),
+    [
+        ("file_url", "ftp://files.example.com/cv.pdf", "resumes_file_url_http"),
+        ("file_url", "javascript:alert(1)", "resumes_file_url_http"),
+        ("file_size", 0, "resumes_file_size_positive"),
+        ("parsing_status", "done", "resumes_parsing_status_valid"),
+        ("schema_version", 0, "resumes_schema_version_positive"),
+    ],
+)
+def test_database_refuses_invalid_resume_columns(resume, column, value, constraint):
+    assert_refused_by_database(
+        f"UPDATE resumes SET {column} = %s WHERE id = %s", [value, resume.pk], constraint
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("file_url", "file:///etc/passwd"),
+        ("file_size", 0),
+        ("parsing_status", "done"),
+        ("file_name", ""),
+    ],
+)
+def test_full_clean_reports_invalid_resume_field(resume, field, value):
+    setattr(resume, field, value)
+    with pytest.raises(ValidationError) as excinfo:
+        resume.full_clean()
+    assert list(excinfo.value.message_dict) == [field]
+
+
+def test_rows_written_by_plain_sql_get_key_and_timestamps(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO candidates (email, full_name) VALUES (%s, %s)"
+            " RETURNING id, created_at, updated_at, status, timezone, skills",
+            ["plain.sql@example.com", "Plain SQL"],
+        )
+        row = cursor.fetchone()
+    assert all(value is not None for value in row[:3])
+    assert row[3:] == ("active", "UTC", [])
+    assert Candidate.objects.get(pk=row[0]).full_name == "Plain SQL"
+
+
+class TestSoftDelete:
+    def test_soft_deleted_candidate_is_hidden_but_kept(self, candidate, interview):
+        staff = baker.make("auth.User", is_staff=True)
+
+        candidate.soft_delete(by=staff, reason="duplicate sign-up")
+
+        assert not Candidate.objects.filter(pk=candidate.pk).exists()
+        kept = Candidate.all_objects.get(pk=candidate.pk)
+        assert kept.status == Candidate.Status.DELETED
+        assert kept.deleted_by == staff
+        assert kept.deletion_reason == "duplicate sign-up"
+        assert kept.deleted_at is not None
+        # Its interviews stay, and still reach their (hidden) candidate.
+        interview.refresh_from_db()
+        assert interview.candidate == kept
+
+    def test_restore_brings_the_candidate_back(self, candidate):
+        candidate.soft_delete(reason="mistake")
+
+        Candidate.all_objects.get(pk=candidate.pk).restore()
+
+        restored = Candidate.objects.get(pk=candidate.pk)
+        assert restored.status == Candidate.Status.ACTIVE
+        assert (restored.deleted_at, restored.deleted_by, restored.deletion_reason) == (
+            None,
+            None,
+            "",
+        )
+
+    def test_soft_deleted_resume_is_hidden(self, resume):
+        resume.soft_delete()
+        assert not Resume.objects.filter(pk=resume.pk).exists()
+        assert Resume.all_objects.deleted().filter(pk=resume.pk).exists()
+        assert list(resume.candidate.resumes.all()) == []

@@ -1,0 +1,165 @@
+import uuid
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from model_bakery import baker
+
+from interviews import services
+from interviews.models import AgentAction, InterviewMessage
+from tests.dbutils import assert_refused_by_database
+
+
+@pytest.mark.parametrize(
+    ("assignment", "constraint"),
+    [
+        ("role_type = 'cobol'", "interviews_role_type_valid"),
+        ("status = 'paused'", "interviews_status_valid"),
+        ("total_tokens_used = -1", "interviews_tokens_non_negative"),
+        ("cost_usd = -0.0001", "interviews_cost_non_negative"),
+        ("duration_seconds = -5", "interviews_duration_non_negative"),
+        (
+            "started_at = now(), completed_at = now() - interval '1 minute'",
+            "interviews_completed_after_started",
+        ),
+        ("status = 'in_progress'", "interviews_started_has_started_at"),
+        ("status = 'abandoned'", "interviews_finished_has_completed_at"),
+    ],
+)
+def test_database_refuses_invalid_interview_columns(interview, assignment, constraint):
+    assert_refused_by_database(
+        f"UPDATE interviews SET {assignment} WHERE id = %s", [interview.pk], constraint
+    )
+
+
+@pytest.mark.parametrize(
+    ("assignment", "constraint"),
+    [
+        ("current_difficulty_level = 'expert'", "interview_sessions_difficulty_valid"),
+        ("questions_asked_count = -1", "interview_sessions_questions_non_negative"),
+        ("version = 0", "interview_sessions_version_positive"),
+        ("schema_version = 0", "interview_sessions_schema_version_positive"),
+    ],
+)
+def test_database_refuses_invalid_session_columns(interview, assignment, constraint):
+    assert_refused_by_database(
+        f"UPDATE interview_sessions SET {assignment} WHERE id = %s",
+        [interview.session.pk],
+        constraint,
+    )
+
+
+@pytest.mark.parametrize(
+    ("assignment", "constraint"),
+    [
+        ("sequence_number = 0", "interview_messages_sequence_positive"),
+        ("message_type = 'system'", "interview_messages_type_valid"),
+        ("content_text = ''", "interview_messages_content_not_blank"),
+        (
+            "content_audio_url = 'ftp://audio.example.com/1.ogg'",
+            "interview_messages_audio_url_http",
+        ),
+        ("audio_duration_seconds = -1", "interview_messages_audio_duration_non_negative"),
+        ("response_time_seconds = -1", "interview_messages_response_time_non_negative"),
+    ],
+)
+def test_database_refuses_invalid_message_columns(message, assignment, constraint):
+    assert_refused_by_database(
+        f"UPDATE interview_messages SET {assignment} WHERE id = %s", [message.pk], constraint
+    )
+
+
+def _next_message(interview, **fields) -> InterviewMessage:
+    values = {
+        "interview": interview,
+        "session": interview.session,
+        "sequence_number": 2,
+        "message_type": InterviewMessage.MessageType.CANDIDATE_RESPONSE,
+        "content_text": "It keeps its frame alive between next() calls.",
+    } | fields
+    return InterviewMessage(**values)
+
+
+def test_database_refuses_a_duplicate_sequence_number(message):
+    with pytest.raises(IntegrityError, match="interview_messages_sequence_key"):
+        _next_message(message.interview, sequence_number=1).save()
+
+
+def test_database_refuses_a_reused_client_message_id(message):
+    client_id = uuid.uuid4()
+    _next_message(message.interview, client_message_id=client_id).save()
+    with pytest.raises(IntegrityError, match="interview_messages_client_message_id_key"):
+        _next_message(message.interview, sequence_number=3, client_message_id=client_id).save()
+
+
+def test_database_refuses_a_session_of_another_interview(message, candidate):
+    other = services.create_interview(candidate=candidate, role_type="react")
+    assert_refused_by_database(
+        "UPDATE interview_messages SET session_id = %s WHERE id = %s",
+        [other.session.pk, message.pk],
+        "interview_messages_session_of_interview_fk",
+    )
+
+
+def test_full_clean_reports_a_duplicate_sequence_number_on_the_field(message):
+    with pytest.raises(ValidationError) as excinfo:
+        _next_message(message.interview, sequence_number=1).full_clean()
+    assert list(excinfo.value.message_dict) == ["sequence_number"]
+
+
+def test_full_clean_reports_a_session_of_another_interview(message, candidate):
+    other = services.create_interview(candidate=candidate, role_type="react")
+    with pytest.raises(ValidationError) as excinfo:
+        _next_message(message.interview, session=other.session).full_clean()
+    assert list(excinfo.value.message_dict) == ["session"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("total_tokens_used", -1),
+        ("cost_usd", "-0.01"),
+        ("role_type", "cobol"),
+        ("duration_seconds", -1),
+    ],
+)
+def test_full_clean_reports_invalid_interview_field(interview, field, value):
+    setattr(interview, field, value)
+    with pytest.raises(ValidationError) as excinfo:
+        interview.full_clean()
+    assert list(excinfo.value.message_dict) == [field]
+
+
+def test_full_clean_reports_completion_before_start_on_completed_at(interview_in_progress):
+    interview_in_progress.completed_at = interview_in_progress.started_at.replace(year=2000)
+    with pytest.raises(ValidationError) as excinfo:
+        interview_in_progress.full_clean()
+    assert "completed_at" in excinfo.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("assignment", "constraint"),
+    [
+        ("agent_type = 'hacker'", "agent_actions_agent_type_valid"),
+        ("status = 'maybe'", "agent_actions_status_valid"),
+        ("tokens_used = -1", "agent_actions_tokens_non_negative"),
+        ("cost_usd = -1", "agent_actions_cost_non_negative"),
+        ("action = ''", "agent_actions_action_not_blank"),
+    ],
+)
+def test_database_refuses_invalid_agent_action_columns(interview, assignment, constraint):
+    action = baker.make(
+        AgentAction,
+        interview=interview,
+        agent_type=AgentAction.AgentType.INTERVIEWER,
+        action="ask_question",
+        status=AgentAction.Status.SUCCEEDED,
+    )
+    assert_refused_by_database(
+        f"UPDATE agent_actions SET {assignment} WHERE id = %s", [action.pk], constraint
+    )
+
+
+def test_creating_an_interview_creates_its_session(interview):
+    assert interview.session.version == 1
+    assert interview.session.current_difficulty_level == "warmup"
