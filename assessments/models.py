@@ -4,10 +4,15 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Now
 from django.utils import timezone
 
-from config.models import BaseModel, JSONDocumentField, SoftDeleteModel, choices_check
+from config.models import (
+    BaseModel,
+    JSONDocumentField,
+    SoftDeleteModel,
+    TransactionNow,
+    choices_check,
+)
 from interviews.models import Interview
 
 SCORE = {
@@ -46,7 +51,7 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
     ai_reasoning = JSONDocumentField(null=True, blank=True)
     recommended_actions = JSONDocumentField(null=True, blank=True)
     integrity_score = models.DecimalField(**SCORE, null=True, blank=True)
-    generated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    generated_at = models.DateTimeField(default=timezone.now, db_default=TransactionNow())
     schema_version = models.IntegerField(default=1, db_default=1, validators=[MinValueValidator(1)])
     review_status = models.CharField(
         max_length=20,

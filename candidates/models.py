@@ -4,11 +4,17 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower, Now
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from candidates.validators import validate_http_url, validate_timezone_name
-from config.models import BaseModel, JSONDocumentField, SoftDeleteModel, choices_check
+from config.models import (
+    BaseModel,
+    JSONDocumentField,
+    SoftDeleteModel,
+    TransactionNow,
+    choices_check,
+)
 
 
 class LowercaseEmailField(models.EmailField):
@@ -153,7 +159,7 @@ class Resume(BaseModel, SoftDeleteModel):
     file_url = models.TextField(validators=[validate_http_url])
     file_name = models.CharField(max_length=255)
     file_size = models.IntegerField(validators=[MinValueValidator(1)], help_text="Size in bytes.")
-    uploaded_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    uploaded_at = models.DateTimeField(default=timezone.now, db_default=TransactionNow())
     parsed_at = models.DateTimeField(null=True, blank=True)
     parsing_status = models.CharField(
         max_length=20,

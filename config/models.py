@@ -8,10 +8,21 @@ from django.conf import settings
 from django.contrib.postgres.functions import RandomUUID
 from django.core.exceptions import ValidationError
 from django.db import models, router
-from django.db.models.functions import Now
 from django.utils import timezone
 
 from config.json import ExactJSONEncoder
+
+
+class TransactionNow(models.Func):
+    """PostgreSQL's ``now()``, the customary column default for timestamps.
+
+    Django's ``Now`` renders as ``statement_timestamp()``; ``now()`` is what the
+    schema promises and what operators expect to read in ``\\d table``.
+    """
+
+    function = "now"
+    arity = 0
+    output_field = models.DateTimeField()
 
 
 def choices_check(field: str, choices: type[models.TextChoices], *, name: str):
@@ -33,8 +44,8 @@ class BaseModel(models.Model):
     id = models.UUIDField(
         primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
-    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    created_at = models.DateTimeField(auto_now_add=True, db_default=TransactionNow())
+    updated_at = models.DateTimeField(auto_now=True, db_default=TransactionNow())
 
     #: Constraint name -> field whose error it is, for constraints that span several
     #: fields (Django reports those as non-field errors otherwise).

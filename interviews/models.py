@@ -4,7 +4,6 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models.functions import Now
 from django.utils import timezone
 
 from candidates.models import Candidate, Resume
@@ -16,6 +15,7 @@ from config.models import (
     JSONDocumentField,
     SoftDeleteModel,
     SoftDeleteQuerySet,
+    TransactionNow,
     choices_check,
 )
 
@@ -170,7 +170,7 @@ class InterviewSession(BaseModel):
     )
     skill_boundaries_identified = JSONDocumentField(null=True, blank=True)
     progression_state = JSONDocumentField(null=True, blank=True)
-    last_activity_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    last_activity_at = models.DateTimeField(default=timezone.now, db_default=TransactionNow())
     schema_version = models.IntegerField(default=1, db_default=1, validators=[MinValueValidator(1)])
     version = models.IntegerField(
         default=1,
