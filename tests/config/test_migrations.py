@@ -1,0 +1,91 @@
+"""Migrations apply, roll back app by app, and apply again, leaving nothing behind."""
+
+import uuid
+
+import pytest
+
+from tests.dbutils import admin_connect, database_url, project_env, run_project
+
+APPS_IN_ROLLBACK_ORDER = ["assessments", "interviews", "candidates"]
+OUR_TABLES = [
+    "candidates",
+    "resumes",
+    "interviews",
+    "interview_sessions",
+    "interview_messages",
+    "agent_actions",
+    "assessment_results",
+]
+
+
+@pytest.fixture
+def scratch_database(db):
+    """A new, empty database on the test server, dropped afterwards."""
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    with admin_connect() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield name
+    with admin_connect() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _migrate(env, *args):
+    result = run_project(["manage.py", "migrate", "--noinput", *args], env)
+    assert result.returncode == 0, result.stderr
+
+
+def _ours_in_catalog(dbname: str) -> dict[str, list]:
+    """Tables, indexes, constraints, sequences and types that belong to our apps."""
+    patterns = [f"{table}%" for table in OUR_TABLES] + [
+        "assessments_%",
+        "int_sessions_%",
+        "int_messages_%",
+    ]
+    with admin_connect(dbname) as conn:
+        relations = conn.execute(
+            "SELECT relname, relkind FROM pg_class"
+            " WHERE relnamespace = 'public'::regnamespace AND relname LIKE ANY (%s)"
+            " ORDER BY relname",
+            [patterns],
+        ).fetchall()
+        constraints = conn.execute(
+            "SELECT conname FROM pg_constraint WHERE conname LIKE ANY (%s) ORDER BY conname",
+            [patterns],
+        ).fetchall()
+        types = conn.execute(
+            "SELECT typname FROM pg_type"
+            " WHERE typnamespace = 'public'::regnamespace AND typname LIKE ANY (%s)"
+            " ORDER BY typname",
+            [patterns],
+        ).fetchall()
+        recorded = conn.execute(
+            "SELECT app, name FROM django_migrations WHERE app = ANY (%s) ORDER BY app, name",
+            [APPS_IN_ROLLBACK_ORDER],
+        ).fetchall()
+    return {
+        "relations": relations,
+        "constraints": constraints,
+        "types": types,
+        "recorded migrations": recorded,
+    }
+
+
+@pytest.mark.slow
+def test_migrate_zero_for_each_app_and_back(scratch_database):
+    env = project_env(DATABASE_URL=database_url(scratch_database))
+
+    _migrate(env)
+    applied = _ours_in_catalog(scratch_database)
+    assert {name for name, _kind in applied["relations"]} >= set(OUR_TABLES)
+
+    for app in APPS_IN_ROLLBACK_ORDER:
+        _migrate(env, app, "zero")
+    assert _ours_in_catalog(scratch_database) == {
+        "relations": [],
+        "constraints": [],
+        "types": [],
+        "recorded migrations": [],
+    }
+
+    _migrate(env)
+    assert _ours_in_catalog(scratch_database) == applied
