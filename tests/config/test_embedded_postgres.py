@@ -1,0 +1,72 @@
+"""The embedded PostgreSQL: chosen without DATABASE_URL, started lazily, shared."""
+
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from tests.dbutils import project_env, run_project
+
+SETTINGS_SCRIPT = """
+from django.conf import settings
+from config import embedded_postgres
+print(settings.DATABASES["default"]["ENGINE"], embedded_postgres._server)
+"""
+
+CONNECT_SCRIPT = """
+import sys
+import django
+django.setup()
+from django.conf import settings
+from django.db import connection
+from config import embedded_postgres
+
+with connection.cursor() as cursor:
+    cursor.execute("SELECT current_database(), pg_postmaster_start_time()")
+    database, started = cursor.fetchone()
+server = embedded_postgres.get_server(settings.EMBEDDED_DATABASE_DIR)
+assert server is embedded_postgres.get_server(settings.EMBEDDED_DATABASE_DIR)
+print(server.pid, database, started.isoformat(), flush=True)
+if "--hold" in sys.argv:
+    sys.stdin.readline()
+"""
+
+
+def test_without_database_url_the_embedded_server_is_selected_but_not_started():
+    result = run_project(["-c", SETTINGS_SCRIPT], project_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["config.embedded_postgres", "None"]
+
+
+def test_with_database_url_the_embedded_server_is_not_used():
+    env = project_env(DATABASE_URL="postgres://portal@db.example.com:5432/portal")
+    result = run_project(["-c", SETTINGS_SCRIPT], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "None"]
+
+
+@pytest.mark.slow
+def test_a_second_process_reuses_the_running_server(tmp_path):
+    env = project_env(EMBEDDED_DATABASE_DIR=str(tmp_path / "pgdata"))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", CONNECT_SCRIPT, "--hold"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = holder.stdout.readline().split()
+        assert first, holder.stderr.read()
+        second = run_project(["-c", CONNECT_SCRIPT], env, timeout=60)
+        assert second.returncode == 0, second.stderr
+    finally:
+        holder.communicate(input="\n", timeout=60)
+
+    pid, database, started = first
+    assert database == settings.EMBEDDED_DATABASE_NAME  # Created on first use.
+    assert second.stdout.split() == [pid, database, started]  # Same postmaster, not a new one.
+    assert (tmp_path / "pgdata" / "PG_VERSION").read_text().strip() == "18"

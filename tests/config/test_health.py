@@ -1,0 +1,87 @@
+import json
+import time
+
+import pytest
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+
+from tests.dbutils import project_env, run_project
+
+
+def test_healthz_answers_without_the_database(client):
+    # No django_db mark: pytest-django fails any database access in this test.
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_only_answer_get(client, path):
+    assert client.post(path).status_code == 405
+
+
+@pytest.mark.django_db
+def test_readyz_is_ok_when_everything_is(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "write": "ok", "migrations": "ok"},
+    }
+
+
+@pytest.mark.django_db
+def test_readyz_fails_on_an_unapplied_migration(client):
+    MigrationRecorder(connection).record_unapplied(
+        "interviews", "0002_message_session_matches_interview"
+    )
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["checks"]["migrations"] == "1 unapplied"
+
+
+@pytest.mark.django_db
+def test_readyz_fails_when_the_database_refuses_writes(client):
+    with connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION READ ONLY")
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["write"] == "failed"
+    assert response.json()["checks"]["database"] == "ok"
+
+
+READYZ_SCRIPT = """
+import django
+django.setup()
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+response = Client().get("/readyz")
+print(response.status_code, response.content.decode())
+"""
+
+
+@pytest.mark.slow
+def test_readyz_answers_503_quickly_when_the_database_is_unreachable():
+    # Port 9 (discard) on loopback: nothing listens there.
+    env = project_env(
+        DATABASE_URL="postgres://portal:secret-password@127.0.0.1:9/portal",
+        DB_POOL_TIMEOUT="2",
+        DB_CONNECT_TIMEOUT="1",
+    )
+    started = time.monotonic()
+    result = run_project(["-c", READYZ_SCRIPT], env, timeout=60)
+    elapsed = time.monotonic() - started
+
+    assert result.returncode == 0, result.stderr
+    status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert status == "503"
+    assert json.loads(body) == {"status": "unavailable", "checks": {"database": "unreachable"}}
+    assert "secret-password" not in body
+    assert elapsed < 20

@@ -1,0 +1,62 @@
+"""Production is the same settings module with DEBUG off."""
+
+import pytest
+
+from tests.dbutils import project_env, run_project
+
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DEBUG": "false",
+    "SECRET_KEY": "kq3-8Zr1v0pL6tYw2nX9cB4mF7hJ5sD0aG3eR8uI1oP6lK2jH9gT4fV7bN0mQ5zW",
+    "ALLOWED_HOSTS": "portal.example.com",
+    "DATABASE_URL": "postgres://portal@db.example.com:5432/portal",
+}
+
+SHOW_SECURITY = """
+from django.conf import settings
+print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE,
+      settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS, settings.PASSWORD_HASHERS[0])
+"""
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    env = project_env(**{**PRODUCTION, "SECRET_KEY": ""})
+    result = run_project(["-c", "from django.conf import settings; settings.DEBUG"], env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = run_project(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], project_env(**PRODUCTION)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_turns_the_https_protections_on_and_argon2_first():
+    result = run_project(["-c", SHOW_SECURITY], project_env(**PRODUCTION))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "position"),
+    [("SECURE_SSL_REDIRECT", 0), ("SESSION_COOKIE_SECURE", 1), ("CSRF_COOKIE_SECURE", 2)],
+)
+def test_each_https_protection_can_be_relaxed(variable, position):
+    result = run_project(["-c", SHOW_SECURITY], project_env(**PRODUCTION, **{variable: "false"}))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[position] == "False"
+
+
+def test_only_postgresql_is_accepted():
+    env = project_env(**{**PRODUCTION, "DATABASE_URL": "mysql://portal@db.example.com/portal"})
+    result = run_project(["-c", "from django.conf import settings; settings.DEBUG"], env)
+    assert result.returncode != 0
+    assert "DATABASE_URL must point to a PostgreSQL server" in result.stderr
