@@ -11,6 +11,7 @@ from config.models import (
     JSONDocumentField,
     SoftDeleteModel,
     TransactionNow,
+    audited,
     choices_check,
 )
 from interviews.models import Interview
@@ -34,6 +35,7 @@ class ReviewStatus(models.TextChoices):
     OVERRIDDEN = "overridden"
 
 
+@audited(model_name="AssessmentResultEvent", db_table="assessment_result_events")
 class AssessmentResult(BaseModel, SoftDeleteModel):
     """The AI's scoring of one interview, and the human review of it."""
 

@@ -13,6 +13,7 @@ from config.models import (
     JSONDocumentField,
     SoftDeleteModel,
     TransactionNow,
+    audited,
     choices_check,
 )
 
@@ -44,6 +45,7 @@ class ExperienceLevel(models.TextChoices):
     PRINCIPAL = "principal"
 
 
+@audited(model_name="CandidateEvent", db_table="candidate_events")
 class Candidate(BaseModel, SoftDeleteModel):
     Status = CandidateStatus
     ExperienceLevel = ExperienceLevel

@@ -4,6 +4,8 @@ import uuid
 from collections.abc import Mapping
 from typing import ClassVar
 
+import pghistory
+import pghistory.models
 from django.conf import settings
 from django.contrib.postgres.functions import RandomUUID
 from django.core.exceptions import ValidationError
@@ -23,6 +25,43 @@ class TransactionNow(models.Func):
     function = "now"
     arity = 0
     output_field = models.DateTimeField()
+
+
+class DatabaseUser(models.Func):
+    """SQL ``CURRENT_USER``: the database role running the statement."""
+
+    template = "CURRENT_USER"
+    output_field = models.TextField()
+
+
+class AuditEvent(pghistory.models.Event):
+    """One recorded change: a snapshot of the row, written by a database trigger.
+
+    Triggers see every write (bulk updates and plain SQL included). The application
+    user and URL come from the pghistory context (``pgh_context``); for writes made
+    outside the application, ``pgh_db_user`` still names the database role.
+    """
+
+    pgh_db_user = models.TextField(db_default=DatabaseUser(), editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def audited(*, model_name: str, db_table: str, fields: list[str] | None = None):
+    """Record every insert, update and delete of the decorated model.
+
+    ``fields`` limits the snapshot (and the updates that count) to those fields.
+    """
+    return pghistory.track(
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+        fields=fields,
+        model_name=model_name,
+        base_model=AuditEvent,
+        meta={"db_table": db_table},
+    )
 
 
 def choices_check(field: str, choices: type[models.TextChoices], *, name: str):

@@ -16,6 +16,7 @@ from config.models import (
     SoftDeleteModel,
     SoftDeleteQuerySet,
     TransactionNow,
+    audited,
     choices_check,
 )
 
@@ -51,6 +52,7 @@ class InterviewStatus(models.TextChoices):
     ABANDONED = "abandoned"
 
 
+@audited(model_name="InterviewEvent", db_table="interview_events")
 class Interview(BaseModel, SoftDeleteModel):
     RoleType = RoleType
     Status = InterviewStatus
@@ -152,6 +154,12 @@ class DifficultyLevel(models.TextChoices):
     ADVANCED = "advanced"
 
 
+# The working memory changes on every turn; the audit trail follows the state fields.
+@audited(
+    model_name="InterviewSessionEvent",
+    db_table="interview_session_events",
+    fields=["interview", "current_difficulty_level", "questions_asked_count"],
+)
 class InterviewSession(BaseModel):
     """The AI interviewer's working state for one interview."""
 

@@ -7,6 +7,12 @@ import pytest
 from tests.dbutils import admin_connect, database_url, project_env, run_project
 
 APPS_IN_ROLLBACK_ORDER = ["assessments", "interviews", "candidates"]
+AUDIT_TABLES = [
+    "candidate_events",
+    "interview_events",
+    "interview_session_events",
+    "assessment_result_events",
+]
 OUR_TABLES = [
     "candidates",
     "resumes",
@@ -35,8 +41,8 @@ def _migrate(env, *args):
 
 
 def _ours_in_catalog(dbname: str) -> dict[str, list]:
-    """Tables, indexes, constraints, sequences and types that belong to our apps."""
-    patterns = [f"{table}%" for table in OUR_TABLES] + [
+    """Tables, indexes, constraints, sequences, types and functions of our apps."""
+    patterns = [f"{table}%" for table in OUR_TABLES + AUDIT_TABLES] + [
         "assessments_%",
         "int_sessions_%",
         "int_messages_%",
@@ -58,6 +64,12 @@ def _ours_in_catalog(dbname: str) -> dict[str, list]:
             " ORDER BY typname",
             [patterns],
         ).fetchall()
+        # The audit trail's trigger functions (pgtrigger names them pgtrigger_*).
+        functions = conn.execute(
+            "SELECT proname FROM pg_proc"
+            " WHERE pronamespace = 'public'::regnamespace AND proname LIKE 'pgtrigger_%%'"
+            " ORDER BY proname"
+        ).fetchall()
         recorded = conn.execute(
             "SELECT app, name FROM django_migrations WHERE app = ANY (%s) ORDER BY app, name",
             [APPS_IN_ROLLBACK_ORDER],
@@ -66,6 +78,7 @@ def _ours_in_catalog(dbname: str) -> dict[str, list]:
         "relations": relations,
         "constraints": constraints,
         "types": types,
+        "functions": functions,
         "recorded migrations": recorded,
     }
 
@@ -76,7 +89,8 @@ def test_migrate_zero_for_each_app_and_back(scratch_database):
 
     _migrate(env)
     applied = _ours_in_catalog(scratch_database)
-    assert {name for name, _kind in applied["relations"]} >= set(OUR_TABLES)
+    assert {name for name, _kind in applied["relations"]} >= set(OUR_TABLES + AUDIT_TABLES)
+    assert len(applied["functions"]) == 12  # insert, update, delete on four tables.
 
     for app in APPS_IN_ROLLBACK_ORDER:
         _migrate(env, app, "zero")
@@ -84,6 +98,7 @@ def test_migrate_zero_for_each_app_and_back(scratch_database):
         "relations": [],
         "constraints": [],
         "types": [],
+        "functions": [],
         "recorded migrations": [],
     }
 

@@ -1,0 +1,112 @@
+"""Every change is recorded by the database: ORM saves, bulk updates and plain SQL."""
+
+import pghistory
+import pytest
+from django.db import connection
+from model_bakery import baker
+
+from assessments.models import AssessmentResult
+from candidates.models import Candidate
+from interviews import services
+from interviews.models import Interview, InterviewSession
+
+
+def _events(model, obj):
+    return list(model.pgh_event_model.objects.filter(pgh_obj=obj).order_by("pgh_id"))
+
+
+def test_creation_and_saves_are_recorded(candidate):
+    candidate.full_name = "Ada King"
+    candidate.save()
+
+    events = _events(Candidate, candidate)
+    assert [event.pgh_label for event in events] == ["insert", "update"]
+    assert [event.full_name for event in events] == ["Ada Lovelace", "Ada King"]
+
+
+def test_bulk_updates_are_recorded(candidate):
+    Candidate.objects.filter(pk=candidate.pk).update(status=Candidate.Status.INACTIVE)
+
+    last = _events(Candidate, candidate)[-1]
+    assert (last.pgh_label, last.status) == ("update", "inactive")
+
+
+def test_plain_sql_is_recorded_with_the_database_role(candidate):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE candidates SET phone = '+44 20 7946 0958' WHERE id = %s", [candidate.pk]
+        )
+        cursor.execute("SELECT current_user")
+        [role] = cursor.fetchone()
+
+    last = _events(Candidate, candidate)[-1]
+    assert last.phone == "+44 20 7946 0958"
+    assert last.pgh_context is None  # Not made by the application ...
+    assert last.pgh_db_user == role  # ... but we still know which role made it.
+
+
+def test_a_status_move_records_from_to_who_and_when(interview):
+    recruiter = baker.make("auth.User", is_staff=True)
+
+    with pghistory.context(user=recruiter.pk):
+        services.start_interview(interview)
+
+    before, after = _events(Interview, interview)[-2:]
+    assert (before.status, after.status) == ("scheduled", "in_progress")
+    assert after.pgh_context.metadata["user"] == recruiter.pk
+    assert after.pgh_created_at is not None
+
+
+def test_session_history_follows_state_not_working_memory(interview):
+    session = interview.session
+    session.conversation_memory = {"turns": [1, 2, 3]}
+    session.save()
+    assert len(_events(InterviewSession, session)) == 1  # Only its creation.
+
+    session.current_difficulty_level = InterviewSession.DifficultyLevel.ADVANCED
+    session.save()
+    events = _events(InterviewSession, session)
+    assert [event.current_difficulty_level for event in events] == ["warmup", "advanced"]
+
+
+def test_reviews_are_recorded(assessment):
+    assessment.review_status = AssessmentResult.ReviewStatus.APPROVED
+    assessment.save()
+    assert [event.review_status for event in _events(AssessmentResult, assessment)] == [
+        "pending",
+        "approved",
+    ]
+
+
+def test_hard_deletes_are_recorded(db):
+    duplicate = baker.make(Candidate, email="duplicate@example.com", full_name="Duplicate")
+    pk = duplicate.pk
+    duplicate.delete()
+    events = Candidate.pgh_event_model.objects.filter(pgh_obj_id=pk).order_by("pgh_id")
+    assert [event.pgh_label for event in events] == ["insert", "delete"]
+
+
+@pytest.mark.django_db
+def test_changes_made_through_a_request_name_the_user_and_url(admin_client, candidate):
+    url = f"/admin/candidates/candidate/{candidate.pk}/change/"
+    form = {
+        "email": candidate.email,
+        "full_name": "Augusta Ada King",
+        "phone": "",
+        "status": "active",
+        "target_role": candidate.target_role,
+        "experience_level": candidate.experience_level,
+        "timezone": "Europe/London",
+        "skills": "python,postgresql",
+        "user": "",
+    }
+
+    response = admin_client.post(url, form)
+
+    assert response.status_code == 302, response.context["adminform"].errors
+    last = _events(Candidate, candidate)[-1]
+    assert last.full_name == "Augusta Ada King"
+    assert last.pgh_context.metadata == {
+        "user": response.wsgi_request.user.pk,
+        "url": url,
+    }
