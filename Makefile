@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-dev
 MANAGE := $(BIN)/python manage.py
-# `make run` is local development unless .env or the caller says otherwise.
+# `make run` is local development: DEBUG is on unless DEBUG is set in the environment
+# (a DEBUG line in .env does not override it here).
 RUN_ENV := DEBUG=$${DEBUG:-true}
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings_test
 

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from assessments.models import AssessmentResult
+from config.admin import SoftDeleteAdmin
 
 
 @admin.register(AssessmentResult)
-class AssessmentResultAdmin(admin.ModelAdmin):
+class AssessmentResultAdmin(SoftDeleteAdmin):
     list_display = ["interview", "overall_score", "review_status", "reviewed_by", "generated_at"]
     list_filter = ["review_status", "generated_at"]
     list_select_related = ["interview", "reviewed_by"]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from candidates.models import Candidate, Resume
+from config.admin import SoftDeleteAdmin
 
 
 @admin.register(Candidate)
-class CandidateAdmin(admin.ModelAdmin):
+class CandidateAdmin(SoftDeleteAdmin):
     list_display = ["full_name", "email", "status", "target_role", "experience_level", "created_at"]
     list_filter = ["status", "experience_level", "created_at"]
     search_fields = ["full_name", "email"]
@@ -22,7 +23,7 @@ class CandidateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resume)
-class ResumeAdmin(admin.ModelAdmin):
+class ResumeAdmin(SoftDeleteAdmin):
     list_display = ["file_name", "candidate", "parsing_status", "uploaded_at"]
     list_filter = ["parsing_status", "uploaded_at"]
     list_select_related = ["candidate"]

@@ -181,9 +181,12 @@ class Resume(BaseModel, SoftDeleteModel):
         db_table = "resumes"
         ordering = ["-uploaded_at"]
         constraints = [
+            # Target of the composite foreign key from interviews that keeps an
+            # interview's resume one of its own candidate's (interviews migration 0002).
+            models.UniqueConstraint(fields=["id", "candidate"], name="resumes_id_candidate_key"),
             # The server stores resume links but never fetches them: web URLs only.
             models.CheckConstraint(
-                condition=models.Q(file_url__regex=r"^https?://"),
+                condition=models.Q(file_url__iregex=r"^https?://"),
                 name="resumes_file_url_http",
             ),
             models.CheckConstraint(

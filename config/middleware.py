@@ -1,17 +1,32 @@
+"""Answer 503, not 500, when the database cannot serve a request."""
+
 import logging
+import sys
 
 from django.db import OperationalError
 from django.http import JsonResponse
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
 
+def database_unavailable(request) -> JsonResponse:
+    """A retryable 503: no pooled connection freed up in time, or the server is gone."""
+    logger.error("Database unavailable for %s %s", request.method, request.path, exc_info=True)
+    return JsonResponse(
+        {"detail": "The service is temporarily unavailable. Try again shortly."},
+        status=503,
+        headers={"Retry-After": "5"},
+    )
+
+
 class DatabaseUnavailableMiddleware:
-    """Answer 503 when the database cannot serve a request, instead of a 500.
+    """Turn a view's OperationalError into a 503.
 
     Django raises OperationalError when no pooled connection frees up within
-    DB_POOL_TIMEOUT, or when the server is unreachable or shutting down. Those are
-    conditions a client should retry after a pause, not server bugs.
+    DB_POOL_TIMEOUT, or when the server is unreachable or shutting down: conditions a
+    client should retry after a pause, not server bugs. Errors raised outside views
+    (in other middleware) reach ``server_error`` below instead.
     """
 
     def __init__(self, get_response):
@@ -21,11 +36,13 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError):
-            return None
-        logger.error("Database unavailable for %s %s", request.method, request.path, exc_info=True)
-        return JsonResponse(
-            {"detail": "The service is temporarily unavailable. Try again shortly."},
-            status=503,
-            headers={"Retry-After": "5"},
-        )
+        if isinstance(exception, OperationalError):
+            return database_unavailable(request)
+        return None
+
+
+def server_error(request):
+    """handler500: a 503 for database outages anywhere in the stack, else Django's 500."""
+    if isinstance(sys.exception(), OperationalError):
+        return database_unavailable(request)
+    return defaults.server_error(request)

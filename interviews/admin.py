@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from config.admin import SoftDeleteAdmin
 from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
 
 
 @admin.register(Interview)
-class InterviewAdmin(admin.ModelAdmin):
+class InterviewAdmin(SoftDeleteAdmin):
     list_display = ["candidate", "role_type", "status", "scheduled_for", "started_at", "created_at"]
     list_filter = ["status", "role_type", "created_at"]
     list_select_related = ["candidate"]

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+import pgtrigger
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -66,12 +67,15 @@ class Interview(BaseModel, SoftDeleteModel):
     FINISHED_STATUSES = (Status.COMPLETED, Status.ABANDONED)
 
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="interviews")
+    # Indexed together with candidate by interviews_resume_idx, which serves both this
+    # key and the composite (resume, candidate) key of migration 0002.
     resume = models.ForeignKey(
         Resume,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="interviews",
+        db_index=False,
     )
     role_type = models.CharField(max_length=20, choices=RoleType)
     status = models.CharField(
@@ -136,6 +140,7 @@ class Interview(BaseModel, SoftDeleteModel):
             models.Index(fields=["status"], name="interviews_status_idx"),
             # Newest-first lists and created_after/created_before filters.
             models.Index(fields=["created_at"], name="interviews_created_at_idx"),
+            models.Index(fields=["resume", "candidate"], name="interviews_resume_idx"),
         ]
 
     constraint_error_fields = {
@@ -146,6 +151,20 @@ class Interview(BaseModel, SoftDeleteModel):
 
     def __str__(self):
         return f"{self.get_role_type_display()} interview ({self.get_status_display()})"
+
+    def clean(self):
+        super().clean()
+        if self.resume_id and self.candidate_id:
+            owner = (
+                Resume.all_objects.filter(pk=self.resume_id)
+                .values_list("candidate_id", flat=True)
+                .first()
+            )
+            if owner is not None and owner != self.candidate_id:
+                raise ValidationError(
+                    {"resume": "The resume belongs to another candidate."},
+                    code="resume_mismatch",
+                )
 
 
 class DifficultyLevel(models.TextChoices):
@@ -184,11 +203,21 @@ class InterviewSession(BaseModel):
         default=1,
         db_default=1,
         validators=[MinValueValidator(1)],
-        help_text="Raised by one on every write (optimistic concurrency).",
+        help_text="Raised by one on every write, by the database (optimistic concurrency).",
     )
 
     class Meta:
         db_table = "interview_sessions"
+        triggers = [
+            # Every write raises the version, whichever path it takes (ORM, admin,
+            # bulk update, SQL), so a stale If-Match can never match again.
+            pgtrigger.Trigger(
+                name="interview_sessions_bump_version",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                func="NEW.version := OLD.version + 1; RETURN NEW;",
+            ),
+        ]
         constraints = [
             # Target of the composite foreign key from interview_messages that keeps
             # a message's session and interview in agreement (migration 0002).
@@ -287,7 +316,7 @@ class InterviewMessage(BaseModel):
                 name="interview_messages_content_not_blank",
             ),
             models.CheckConstraint(
-                condition=models.Q(content_audio_url__regex=r"^https?://"),
+                condition=models.Q(content_audio_url__iregex=r"^https?://"),
                 name="interview_messages_audio_url_http",
             ),
             models.CheckConstraint(
@@ -317,11 +346,18 @@ class InterviewMessage(BaseModel):
 
     def clean(self):
         super().clean()
-        if self.session_id and self.interview_id and self.session.interview_id != self.interview_id:
-            raise ValidationError(
-                {"session": "The session belongs to another interview."},
-                code="session_mismatch",
+        if self.session_id and self.interview_id:
+            owner = (
+                InterviewSession.objects.filter(pk=self.session_id)
+                .values_list("interview_id", flat=True)
+                .first()
             )
+            # An unknown session is reported by the field's own validation.
+            if owner is not None and owner != self.interview_id:
+                raise ValidationError(
+                    {"session": "The session belongs to another interview."},
+                    code="session_mismatch",
+                )
 
 
 class AgentType(models.TextChoices):

@@ -51,7 +51,8 @@ def abandon_interview(interview: Interview) -> Interview:
 def _move(interview: Interview, target: str) -> Interview:
     # The row lock makes check-then-write atomic: two concurrent moves (say
     # `complete` and `abandon` from two workers) cannot both see in_progress.
-    locked = Interview.all_objects.select_for_update().get(pk=interview.pk)
+    # A soft-deleted interview cannot move: it raises Interview.DoesNotExist.
+    locked = Interview.objects.select_for_update().get(pk=interview.pk)
     if locked.status not in Interview.ALLOWED_MOVES[target]:
         raise InvalidStatusMove(locked, target)
 

@@ -21,8 +21,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Rolling back removes the triggers (below) but pgtrigger leaves their
-        # functions; this first operation, undone last, drops them too.
+        # Rolling back drops the triggers but pgtrigger leaves the functions
+        # behind; this first operation, undone last, drops them too.
         migrations.RunSQL(
             sql=migrations.RunSQL.noop,
             reverse_sql="""

@@ -26,6 +26,7 @@ class EmbeddedServer:
     """Where the running embedded server listens."""
 
     data_dir: Path
+    bin_dir: Path
     socket_dir: Path
     port: int
     pid: int
@@ -58,8 +59,11 @@ def ensure_database(server: EmbeddedServer, dbname: str) -> None:
     with psycopg.connect(server.conninfo(), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
         if not exists:
-            # Another process may create it between our check and our CREATE.
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            # Another process may create it between our check and our CREATE; which
+            # error the loser gets depends on how far the winner had got.
+            with contextlib.suppress(
+                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
+            ):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
     _created_databases.add(dbname)
 
@@ -77,6 +81,7 @@ def _start(data_dir: Path) -> EmbeddedServer:
     info = handle.get_postmaster_info()
     return EmbeddedServer(
         data_dir=handle.pgdata,
+        bin_dir=Path(handle.bin_path),
         socket_dir=Path(info.socket_dir),
         port=int(info.port),
         pid=int(info.pid),

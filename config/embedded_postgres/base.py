@@ -1,19 +1,43 @@
 """Django database backend: PostgreSQL on the embedded server.
 
-It is Django's own PostgreSQL backend; the only difference is that the first
+It is Django's own PostgreSQL backend; the differences are that the first
 connection of a process starts (or finds) the embedded server and connects to it
-through its Unix socket.
+through its Unix socket, and that ``manage.py dbshell`` uses the server's own psql.
 """
 
+import psycopg
 from django.conf import settings
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, client
 
 from config import embedded_postgres
 
 
+def _server() -> embedded_postgres.EmbeddedServer:
+    try:
+        return embedded_postgres.get_server(settings.EMBEDDED_DATABASE_DIR)
+    except Exception as error:
+        # Raised as a database error, so Django reports it (and the project answers
+        # 503) as it would for any database it cannot reach.
+        raise psycopg.OperationalError(
+            f"The embedded PostgreSQL in {settings.EMBEDDED_DATABASE_DIR} did not start: {error}"
+        ) from error
+
+
+class DatabaseClient(client.DatabaseClient):
+    @classmethod
+    def settings_to_cmd_args_env(cls, settings_dict, parameters):
+        server = _server()
+        where = {"HOST": str(server.socket_dir), "PORT": str(server.port), "USER": server.user}
+        args, env = super().settings_to_cmd_args_env({**settings_dict, **where}, parameters)
+        args[0] = str(server.bin_dir / "psql")
+        return args, env
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    client_class = DatabaseClient
+
     def get_connection_params(self):
-        server = embedded_postgres.get_server(settings.EMBEDDED_DATABASE_DIR)
+        server = _server()
         if self.settings_dict["NAME"] == settings.EMBEDDED_DATABASE_NAME:
             embedded_postgres.ensure_database(server, self.settings_dict["NAME"])
         params = super().get_connection_params()

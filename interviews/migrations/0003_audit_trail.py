@@ -15,14 +15,14 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("candidates", "0001_initial"),
-        ("interviews", "0002_message_session_matches_interview"),
+        ("interviews", "0002_composite_keys"),
         ("pghistory", "0007_auto_20250421_0444"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        # Rolling back removes the triggers (below) but pgtrigger leaves their
-        # functions; this first operation, undone last, drops them too.
+        # Rolling back drops the triggers but pgtrigger leaves the functions
+        # behind; this first operation, undone last, drops them too.
         migrations.RunSQL(
             sql=migrations.RunSQL.noop,
             reverse_sql="""

@@ -151,3 +151,9 @@ class TestSoftDelete:
         assert not Resume.objects.filter(pk=resume.pk).exists()
         assert Resume.all_objects.deleted().filter(pk=resume.pk).exists()
         assert list(resume.candidate.resumes.all()) == []
+
+
+def test_resume_urls_are_accepted_whatever_the_case_of_their_scheme(resume):
+    resume.file_url = "HTTPS://files.example.com/ada.pdf"
+    resume.full_clean()
+    resume.save()

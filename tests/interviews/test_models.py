@@ -2,11 +2,12 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from model_bakery import baker
 
+from candidates.models import Candidate, Resume
 from interviews import services
-from interviews.models import AgentAction, InterviewMessage
+from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
 from tests.dbutils import assert_refused_by_database
 
 
@@ -37,7 +38,6 @@ def test_database_refuses_invalid_interview_columns(interview, assignment, const
     [
         ("current_difficulty_level = 'expert'", "interview_sessions_difficulty_valid"),
         ("questions_asked_count = -1", "interview_sessions_questions_non_negative"),
-        ("version = 0", "interview_sessions_version_positive"),
         ("schema_version = 0", "interview_sessions_schema_version_positive"),
     ],
 )
@@ -163,3 +163,121 @@ def test_database_refuses_invalid_agent_action_columns(interview, assignment, co
 def test_creating_an_interview_creates_its_session(interview):
     assert interview.session.version == 1
     assert interview.session.current_difficulty_level == "warmup"
+
+
+def test_database_refuses_a_session_starting_below_version_one(interview, candidate):
+    other = Interview.objects.create(candidate=candidate, role_type="react")
+    assert_refused_by_database(
+        "INSERT INTO interview_sessions (interview_id, version) VALUES (%s, 0)",
+        [other.pk],
+        "interview_sessions_version_positive",
+    )
+
+
+def test_every_session_write_raises_its_version(interview):
+    session = interview.session
+    session.questions_asked_count = 1
+    session.save()
+    session.refresh_from_db()
+    assert session.version == 2
+
+    InterviewSession.objects.filter(pk=session.pk).update(progression_state={"streak": 2})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE interview_sessions SET version = 1 WHERE id = %s", [session.pk]
+        )  # A stale writer cannot set the version back.
+    session.refresh_from_db()
+    assert session.version == 4
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("current_difficulty_level", "expert"),
+        ("questions_asked_count", -1),
+        ("schema_version", 0),
+    ],
+)
+def test_full_clean_reports_invalid_session_field(interview, field, value):
+    session = interview.session
+    setattr(session, field, value)
+    with pytest.raises(ValidationError) as excinfo:
+        session.full_clean()
+    assert list(excinfo.value.message_dict) == [field]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("agent_type", "hacker"),
+        ("status", "maybe"),
+        ("tokens_used", -5),
+        ("cost_usd", "-0.5"),
+        ("action", ""),
+    ],
+)
+def test_full_clean_reports_invalid_agent_action_field(interview, field, value):
+    action = AgentAction(
+        interview=interview,
+        agent_type="interviewer",
+        action="ask_question",
+        status="succeeded",
+    )
+    action.full_clean()
+    setattr(action, field, value)
+    with pytest.raises(ValidationError) as excinfo:
+        action.full_clean()
+    assert list(excinfo.value.message_dict) == [field]
+
+
+def test_full_clean_reports_an_unknown_session_without_crashing(message):
+    stray = _next_message(message.interview)
+    stray.session_id = uuid.uuid4()
+    with pytest.raises(ValidationError) as excinfo:
+        stray.full_clean()
+    assert list(excinfo.value.message_dict) == ["session"]
+
+
+def test_an_interview_cannot_use_another_candidates_resume(interview, candidate):
+    other = baker.make(Candidate, email="grace@example.com", full_name="Grace Hopper")
+    foreign = baker.make(
+        Resume,
+        candidate=other,
+        file_url="https://files.example.com/grace.pdf",
+        file_name="grace.pdf",
+        file_size=1024,
+    )
+
+    interview.resume = foreign
+    with pytest.raises(ValidationError) as excinfo:
+        interview.full_clean()
+    assert list(excinfo.value.message_dict) == ["resume"]
+    assert_refused_by_database(
+        "UPDATE interviews SET resume_id = %s WHERE id = %s",
+        [foreign.pk, interview.pk],
+        "interviews_resume_of_candidate_fk",
+    )
+
+
+def test_deleting_a_resume_only_clears_the_interviews_link(interview, resume):
+    resume.delete()
+    interview.refresh_from_db()
+    assert interview.resume_id is None
+    assert interview.candidate_id == resume.candidate_id
+
+
+def test_web_urls_are_accepted_whatever_the_case_of_their_scheme(message):
+    message.content_audio_url = "HTTPS://audio.example.com/answer-1.ogg"
+    message.full_clean()
+    message.save()
+
+
+def test_soft_deleted_interview_is_hidden_and_cannot_move(interview):
+    interview.soft_delete(reason="booked twice")
+
+    assert not Interview.objects.filter(pk=interview.pk).exists()
+    with pytest.raises(Interview.DoesNotExist):
+        services.start_interview(interview)
+
+    Interview.all_objects.get(pk=interview.pk).restore()
+    assert services.start_interview(interview).status == Interview.Status.IN_PROGRESS

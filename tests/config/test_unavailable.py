@@ -1,0 +1,48 @@
+"""A database outage answers 503 wherever in the request it strikes."""
+
+import psycopg
+import pytest
+from django.db import OperationalError
+from django.test import Client
+from django.urls import path
+
+
+class OutageMiddleware:
+    """Fails the way Django does when the pool has no connection to give."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        raise OperationalError("couldn't get a connection after 10.00 sec") from (
+            psycopg.OperationalError("pool timeout")
+        )
+
+
+@pytest.fixture
+def outage_outside_views(settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.config.test_unavailable.OutageMiddleware"]
+
+
+def test_an_outage_in_middleware_answers_503(outage_outside_views):
+    response = Client(raise_request_exception=False).get("/healthz")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json() == {
+        "detail": "The service is temporarily unavailable. Try again shortly."
+    }
+
+
+def test_other_errors_still_answer_500(settings):
+    settings.ROOT_URLCONF = "tests.config.test_unavailable"
+    response = Client(raise_request_exception=False).get("/boom")
+    assert response.status_code == 500
+
+
+def _boom(request):
+    raise ValueError("a bug, not an outage")
+
+
+# This module doubles as a URLconf for test_other_errors_still_answer_500.
+urlpatterns = [path("boom", _boom)]
+handler500 = "config.middleware.server_error"
