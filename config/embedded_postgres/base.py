@@ -27,6 +27,8 @@ class DatabaseClient(client.DatabaseClient):
     @classmethod
     def settings_to_cmd_args_env(cls, settings_dict, parameters):
         server = _server()
+        if settings_dict["NAME"] == settings.EMBEDDED_DATABASE_NAME:
+            embedded_postgres.ensure_database(server, settings_dict["NAME"])
         where = {"HOST": str(server.socket_dir), "PORT": str(server.port), "USER": server.user}
         args, env = super().settings_to_cmd_args_env({**settings_dict, **where}, parameters)
         args[0] = str(server.bin_dir / "psql")

