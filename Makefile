@@ -22,10 +22,15 @@ $(INSTALLED): requirements/base.txt requirements/dev.txt
 
 venv: $(INSTALLED)
 
+# A local .env makes plain `manage.py` commands work in development (DEBUG on).
+.env:
+	cp .env.example .env
+	@echo "Created .env from .env.example (local development settings; edit as needed)."
+
 migrate: venv
 	$(RUN_ENV) $(MANAGE) migrate --noinput
 
-run: migrate
+run: .env migrate
 	$(RUN_ENV) $(MANAGE) create_local_admin
 	$(RUN_ENV) $(MANAGE) seed_demo
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
