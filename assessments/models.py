@@ -79,6 +79,10 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
     class Meta(SoftDeleteModel.Meta):
         db_table = "assessment_results"
         ordering = ["-generated_at"]
+        permissions = [
+            # Recruiters review (approve/override) without editing the AI's scores.
+            ("review_assessmentresult", "Can review assessment results"),
+        ]
         constraints = [
             # One live assessment per interview; soft-deleted ones stay as history.
             models.UniqueConstraint(

@@ -1,5 +1,6 @@
 """What every app's models share. Imports nothing from the apps."""
 
+import json
 import uuid
 from collections.abc import Mapping
 from typing import ClassVar
@@ -72,9 +73,31 @@ def choices_check(field: str, choices: type[models.TextChoices], *, name: str):
     return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
 
 
+def validate_storable_json(value) -> None:
+    """Refuse what jsonb cannot store: NUL characters and NaN or Infinity."""
+    try:
+        json.dumps(value, cls=ExactJSONEncoder, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(
+            "Not a storable JSON document: %(error)s", params={"error": error}
+        ) from error
+    if _contains_nul(value):
+        raise ValidationError("JSON text may not contain NUL (\\u0000) characters.")
+
+
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
 def JSONDocumentField(**kwargs):  # noqa: N802 - reads as a field class at the call site
     """A ``jsonb`` column whose datetimes, UUIDs and decimals round-trip exactly."""
-    return models.JSONField(encoder=ExactJSONEncoder, **kwargs)
+    return models.JSONField(encoder=ExactJSONEncoder, validators=[validate_storable_json], **kwargs)
 
 
 class BaseModel(models.Model):

@@ -4,19 +4,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import Candidate, Resume
-from interviews.models import Interview, InterviewSession
+from interviews.models import Interview, InterviewMessage, InterviewSession
 
 
 class InvalidStatusMove(Exception):
     """A status move the interview's current status does not allow."""
 
     def __init__(self, interview: Interview, target: str):
-        self.current = interview.status
-        self.target = target
-        allowed = sorted(Interview.ALLOWED_MOVES[target])
+        self.current = str(interview.status)
+        self.target = str(target)
+        allowed = " or ".join(f"'{status}'" for status in sorted(Interview.ALLOWED_MOVES[target]))
         super().__init__(
-            f"Cannot move an interview from {self.current!r} to {target!r}; "
-            f"only from {' or '.join(repr(status) for status in allowed)}."
+            f"Cannot move an interview from '{self.current}' to '{self.target}'; "
+            f"only from {allowed}."
         )
 
 
@@ -73,3 +73,80 @@ def _move(interview: Interview, target: str) -> Interview:
     for field in changed:
         setattr(interview, field, getattr(locked, field))
     return interview
+
+
+class InterviewNotInProgress(Exception):
+    """Messages can only be appended while the interview is in progress."""
+
+
+class StaleSession(Exception):
+    """The session changed since the caller read it (its version moved on)."""
+
+
+@transaction.atomic
+def append_message(
+    interview: Interview, *, client_message_id=None, **fields
+) -> tuple[InterviewMessage, bool]:
+    """Append a message to the transcript; return it and whether it is new.
+
+    The server numbers messages 1, 2, 3 … A retried append (same
+    ``client_message_id``) returns the message stored the first time.
+    """
+    # Appends to one interview take turns on its row lock. Without it, two appends
+    # could both read the same last number and write the same next one (or, with
+    # the unique index, one would fail), and a concurrent complete/abandon could
+    # commit between our status check and our insert. FOR NO KEY UPDATE conflicts
+    # with both and with the status moves' FOR UPDATE, yet not with inserts of other
+    # rows that merely reference the interview.
+    locked = (
+        Interview.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("session")
+        .get(pk=interview.pk)
+    )
+    if client_message_id is not None:
+        original = InterviewMessage.objects.filter(
+            interview=locked, client_message_id=client_message_id
+        ).first()
+        if original is not None:
+            return original, False
+    if locked.status != Interview.Status.IN_PROGRESS:
+        raise InterviewNotInProgress(
+            f"Messages can only be appended to an interview in progress; "
+            f"this one is {locked.status}."
+        )
+    last = (
+        InterviewMessage.objects.filter(interview=locked)
+        .order_by("-sequence_number")
+        .values_list("sequence_number", flat=True)
+        .first()
+    )
+    message = InterviewMessage.objects.create(
+        interview=locked,
+        session=locked.session,
+        sequence_number=(last or 0) + 1,
+        client_message_id=client_message_id,
+        **fields,
+    )
+    return message, True
+
+
+def update_session(
+    session: InterviewSession, *, expected_version: int | None = None, **changes
+) -> InterviewSession:
+    """Write ``changes`` to the session; refuse if its version is not ``expected_version``.
+
+    One conditional UPDATE: the version check and the write cannot be separated by
+    another writer. The database raises the version (trigger), and
+    ``last_activity_at`` moves to now unless the caller sets it.
+    """
+    changes.setdefault("last_activity_at", timezone.now())
+    changes["updated_at"] = timezone.now()
+    rows = InterviewSession.objects.filter(pk=session.pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    if not rows.update(**changes):
+        raise StaleSession(
+            f"The session is no longer at version {expected_version}; read it again."
+        )
+    session.refresh_from_db()
+    return session

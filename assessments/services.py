@@ -1,0 +1,37 @@
+"""Writes to assessments that are more than a save()."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import AssessmentResult
+
+
+@transaction.atomic
+def review_assessment(
+    assessment: AssessmentResult,
+    *,
+    reviewer,
+    review_status: str,
+    final_score: Decimal | None = None,
+    review_notes: str = "",
+) -> AssessmentResult:
+    """Record a human review: approve the AI's score, or override it with one's own."""
+    assessment = AssessmentResult.objects.select_for_update().get(pk=assessment.pk)
+    assessment.review_status = review_status
+    assessment.final_score = final_score
+    assessment.review_notes = review_notes
+    assessment.reviewed_by = reviewer
+    assessment.reviewed_at = timezone.now()
+    assessment.save(
+        update_fields=[
+            "review_status",
+            "final_score",
+            "review_notes",
+            "reviewed_by",
+            "reviewed_at",
+            "updated_at",
+        ]
+    )
+    return assessment

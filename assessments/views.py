@@ -1,0 +1,57 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from assessments import services
+from assessments.filters import AssessmentFilter
+from assessments.models import AssessmentResult
+from assessments.serializers import AssessmentResultSerializer, ReviewSerializer
+from candidates.views import SoftDeleteDestroyMixin
+from config.api import UUID_LOOKUP
+from config.openapi import DELETE_REASON, ERRORS
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: AssessmentResultSerializer(many=True), **ERRORS}),
+    create=extend_schema(responses={201: AssessmentResultSerializer, **ERRORS}),
+    retrieve=extend_schema(responses={200: AssessmentResultSerializer, **ERRORS}),
+    update=extend_schema(responses={200: AssessmentResultSerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: AssessmentResultSerializer, **ERRORS}),
+    destroy=extend_schema(parameters=[DELETE_REASON], responses={204: None, **ERRORS}),
+)
+class AssessmentResultViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    SoftDeleteDestroyMixin,
+    viewsets.GenericViewSet,
+):
+    """The AI's assessments and their human review. Never shown to candidates."""
+
+    queryset = AssessmentResult.objects.all()
+    serializer_class = AssessmentResultSerializer
+    filterset_class = AssessmentFilter
+    ordering_fields = [
+        "created_at",
+        "updated_at",
+        "generated_at",
+        "reviewed_at",
+        "overall_score",
+    ]
+    ordering = ["-generated_at"]
+    lookup_value_regex = UUID_LOOKUP
+    action_permissions = {"review": ["assessments.review_assessmentresult"]}
+
+    @extend_schema(request=ReviewSerializer, responses={200: AssessmentResultSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """Approve the AI's assessment, or override it with a score and notes."""
+        assessment = self.get_object()
+        review = ReviewSerializer(data=request.data)
+        review.is_valid(raise_exception=True)
+        assessment = services.review_assessment(
+            assessment, reviewer=request.user, **review.validated_data
+        )
+        return Response(self.get_serializer(assessment).data)

@@ -1,0 +1,103 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from candidates.models import Candidate, Resume
+from config.api import ModelCleanMixin, PortalSerializer
+
+
+class CandidateSerializer(ModelCleanMixin, PortalSerializer):
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="On creation only: creates the candidate's login (username = email).",
+    )
+
+    class Meta:
+        model = Candidate
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "phone",
+            "status",
+            "target_role",
+            "experience_level",
+            "timezone",
+            "skills",
+            "user",
+            "password",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+            "deleted_by",
+            "deletion_reason",
+        ]
+        read_only_fields = ["user", "deleted_at", "deleted_by", "deletion_reason"]
+        # Uniqueness is checked below, against soft-deleted candidates too.
+        validators = []
+
+    def validate_email(self, value):
+        email = value.strip().lower()
+        others = Candidate.all_objects.filter(email=email)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("A candidate with this email already exists.")
+        logins = get_user_model().objects.filter(username=email)
+        if self.instance is not None and self.instance.user_id:
+            logins = logins.exclude(pk=self.instance.user_id)
+        if logins.exists():
+            raise serializers.ValidationError("A login with this email already exists.")
+        return email
+
+    def validate_status(self, value):
+        if value == Candidate.Status.DELETED:
+            raise serializers.ValidationError("Delete a candidate with DELETE; the status follows.")
+        return value
+
+    def validate(self, attrs):
+        password = attrs.pop("password", None)
+        attrs = super().validate(attrs)
+        if password is not None:
+            if self.instance is not None:
+                raise serializers.ValidationError(
+                    {"password": ["A password can only be set when the candidate is created."]}
+                )
+            email = attrs.get("email", "")
+            future_login = get_user_model()(
+                username=email, email=email, first_name=attrs.get("full_name", "")
+            )
+            try:
+                validate_password(password, user=future_login)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"password": list(error.messages)}) from error
+            attrs["password"] = password
+        return attrs
+
+
+class ResumeSerializer(ModelCleanMixin, PortalSerializer):
+    class Meta:
+        model = Resume
+        fields = [
+            "id",
+            "candidate",
+            "file_url",
+            "file_name",
+            "file_size",
+            "uploaded_at",
+            "parsed_at",
+            "parsing_status",
+            "parsed_data",
+            "schema_version",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+            "deleted_by",
+            "deletion_reason",
+        ]
+        read_only_fields = ["deleted_at", "deleted_by", "deletion_reason"]
+        extra_kwargs = {"candidate": {"queryset": Candidate.objects.all()}}

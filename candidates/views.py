@@ -1,0 +1,124 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from candidates import services
+from candidates.filters import CandidateFilter, ResumeFilter
+from candidates.models import Candidate, Resume
+from candidates.serializers import CandidateSerializer, ResumeSerializer
+from config.api import UUID_LOOKUP, candidate_of
+from config.openapi import DELETE_REASON, ERRORS
+
+MANAGE_ACTIONS = ("restore", "erase")
+
+
+class SoftDeleteDestroyMixin(mixins.DestroyModelMixin):
+    """DELETE hides the row (204); ``?reason=`` is recorded with it."""
+
+    def perform_destroy(self, instance):
+        instance.soft_delete(
+            by=self.request.user, reason=self.request.query_params.get("reason", "")
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: CandidateSerializer(many=True), **ERRORS}),
+    create=extend_schema(responses={201: CandidateSerializer, **ERRORS}),
+    retrieve=extend_schema(responses={200: CandidateSerializer, **ERRORS}),
+    update=extend_schema(responses={200: CandidateSerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: CandidateSerializer, **ERRORS}),
+    destroy=extend_schema(parameters=[DELETE_REASON], responses={204: None, **ERRORS}),
+)
+class CandidateViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    SoftDeleteDestroyMixin,
+    viewsets.GenericViewSet,
+):
+    """Candidates. A candidate's own login sees only their own record."""
+
+    queryset = Candidate.objects.all()
+    serializer_class = CandidateSerializer
+    filterset_class = CandidateFilter
+    ordering_fields = ["created_at", "updated_at", "full_name"]
+    ordering = ["-created_at"]
+    lookup_value_regex = UUID_LOOKUP
+    candidate_actions = ("list", "retrieve")
+    action_permissions = {
+        "restore": ["candidates.change_candidate"],
+        "erase": ["candidates.delete_candidate"],
+    }
+
+    def get_queryset(self):
+        own = candidate_of(self.request.user)
+        if own is not None:
+            return Candidate.objects.filter(pk=own.pk)
+        if self.action in MANAGE_ACTIONS or self._include_deleted():
+            return Candidate.all_objects.all()
+        return Candidate.objects.all()
+
+    def _include_deleted(self) -> bool:
+        raw = self.request.query_params.get("include_deleted", "").lower()
+        if raw not in ("true", "1"):
+            return False
+        if not self.request.user.is_staff:
+            raise exceptions.PermissionDenied("include_deleted is for staff only.")
+        return True
+
+    def perform_create(self, serializer):
+        serializer.instance = services.register_candidate(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        services.update_candidate(serializer.instance, **serializer.validated_data)
+
+    @extend_schema(request=None, responses={200: CandidateSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Bring a soft-deleted candidate back (status becomes active)."""
+        candidate = self.get_object()
+        if candidate.is_deleted:
+            candidate.restore()
+        return Response(self.get_serializer(candidate).data)
+
+    @extend_schema(request=None, responses={200: CandidateSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def erase(self, request, pk=None):
+        """Remove the candidate's personal data for good (right to erasure). Idempotent."""
+        candidate = services.erase_candidate(self.get_object(), by=request.user)
+        return Response(self.get_serializer(candidate).data)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ResumeSerializer(many=True), **ERRORS}),
+    create=extend_schema(responses={201: ResumeSerializer, **ERRORS}),
+    retrieve=extend_schema(responses={200: ResumeSerializer, **ERRORS}),
+    update=extend_schema(responses={200: ResumeSerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: ResumeSerializer, **ERRORS}),
+    destroy=extend_schema(parameters=[DELETE_REASON], responses={204: None, **ERRORS}),
+)
+class ResumeViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    SoftDeleteDestroyMixin,
+    viewsets.GenericViewSet,
+):
+    """Resumes. A candidate's own login sees only their own."""
+
+    queryset = Resume.objects.all()
+    serializer_class = ResumeSerializer
+    filterset_class = ResumeFilter
+    ordering_fields = ["created_at", "updated_at", "uploaded_at", "parsed_at"]
+    ordering = ["-uploaded_at"]
+    lookup_value_regex = UUID_LOOKUP
+    candidate_actions = ("list", "retrieve")
+
+    def get_queryset(self):
+        own = candidate_of(self.request.user)
+        if own is not None:
+            return Resume.objects.filter(candidate=own)
+        return Resume.objects.all()

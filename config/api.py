@@ -1,0 +1,215 @@
+"""What every app's API shares: permissions, pagination, ordering, errors."""
+
+from copy import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError, models
+from rest_framework import (
+    exceptions,
+    filters,
+    pagination,
+    permissions,
+    relations,
+    serializers,
+    status,
+)
+from rest_framework.fields import get_error_detail
+from rest_framework.settings import api_settings
+
+#: Route lookups accept UUIDs only, so /candidates/not-a-uuid/ is a plain 404.
+UUID_LOOKUP = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource has changed since you read it."
+    default_code = "precondition_failed"
+
+
+def candidate_of(user):
+    """The candidate record a non-staff login belongs to, or None (cached per user)."""
+    if not user.is_authenticated or user.is_staff:
+        return None
+    if not hasattr(user, "_portal_candidate"):
+        from candidates.models import Candidate  # config imports no app at load time
+
+        user._portal_candidate = Candidate.objects.filter(user=user).first()
+    return user._portal_candidate
+
+
+class PortalPermission(permissions.DjangoModelPermissions):
+    """Who may call an endpoint (SPEC §4.2).
+
+    * Anonymous callers are refused (401).
+    * A candidate login may call only the read actions a view lists in
+      ``candidate_actions``; the view's queryset then holds their own rows only, so
+      anyone else's object answers 404.
+    * Everyone else (staff, the interview engine's service account) needs the Django
+      model permission for the action: view_ for reads, add_/change_/delete_ for
+      writes, or what the view's ``action_permissions`` names for custom actions.
+    """
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
+    }
+
+    def _queryset(self, view):
+        # The class-level queryset names the model; a view's get_queryset() may do
+        # lookups (and 404s) that must not run before the permission check.
+        if getattr(view, "queryset", None) is not None:
+            return view.queryset
+        return super()._queryset(view)
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if candidate_of(user) is not None:
+            return request.method in permissions.SAFE_METHODS and getattr(
+                view, "action", None
+            ) in getattr(view, "candidate_actions", ())
+        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if required is not None:
+            if isinstance(required, dict):
+                required = required.get(request.method, ())
+            return user.has_perms(required)
+        return super().has_permission(request, view)
+
+
+class Pagination(pagination.PageNumberPagination):
+    """``?page=`` and ``?page_size=`` (default 50, at most 200)."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
+
+
+class StrictOrderingFilter(filters.OrderingFilter):
+    """``?ordering=`` that refuses fields it cannot order by, instead of ignoring them."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            allowed = {name for name, _label in self.get_valid_fields(queryset, view, {})}
+            fields = [term.strip() for term in params.split(",")]
+            unknown = [field for field in fields if field.lstrip("-") not in allowed]
+            if unknown or not all(fields):
+                raise exceptions.ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"Cannot order by {', '.join(unknown) or 'an empty field'}; "
+                            f"choose from {', '.join(sorted(allowed))}."
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+
+class UUIDRelatedField(relations.PrimaryKeyRelatedField):
+    """A foreign key given as a UUID: a malformed one is a field error, not a crash."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", serializers.UUIDField(format="hex_verbose"))
+        super().__init__(**kwargs)
+
+
+class PortalSerializer(serializers.ModelSerializer):
+    """A model serializer whose related fields take UUIDs.
+
+    The soft-delete fields are shown to staff only (SPEC §4).
+    """
+
+    serializer_related_field = UUIDRelatedField
+    staff_only_fields = ("deleted_at", "deleted_by", "deletion_reason")
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        if field_class is UUIDRelatedField and not isinstance(
+            relation_info.related_model._meta.pk, models.UUIDField
+        ):
+            # Logins (auth users) keep Django's integer keys.
+            field_class = relations.PrimaryKeyRelatedField
+        return field_class, kwargs
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is None or not request.user.is_staff:
+            for name in self.staff_only_fields:
+                fields.pop(name, None)
+        return fields
+
+
+class ModelCleanMixin:
+    """Run the model's cross-field rules (``Model.clean()``) on validated data.
+
+    Field validators already ran as serializer fields; uniqueness is each
+    serializer's own business (and the database's, as the last word).
+    """
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = copy(self.instance) if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(instance, name, value)
+        try:
+            instance.clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(_as_api_errors(error)) from error
+        return attrs
+
+
+def _as_api_errors(error: DjangoValidationError):
+    detail = get_error_detail(error)
+    if isinstance(detail, dict) and "__all__" in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop("__all__")
+    return detail
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus Django's ValidationError and DataError (400), IntegrityError (409).
+
+    Both reach here only when a write slipped past the serializers — a race between
+    two requests, typically — and the database refused it; the client gets the
+    reason, never a 500.
+    """
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_as_api_errors(exc))
+    elif isinstance(exc, DataError):
+        exc = exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: ["A value cannot be stored as given."]}
+        )
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict(
+            "The request conflicts with data stored meanwhile (a uniqueness or "
+            "consistency rule). Re-read the resource and try again."
+        )
+    # Imported here: rest_framework.views reads the DRF settings, which name this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,27 @@
+"""The API token endpoint."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import ScopedRateThrottle
+
+from config.openapi import VALIDATION
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth_token"
+
+    @extend_schema(
+        auth=[],
+        responses={
+            200: inline_serializer("Token", fields={"token": serializers.CharField()}),
+            400: VALIDATION,
+            429: OpenApiResponse(description="Too many attempts; wait and try again."),
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

@@ -1,0 +1,123 @@
+from rest_framework import serializers
+
+from candidates.models import Candidate, Resume
+from config.api import ModelCleanMixin, PortalSerializer
+from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
+
+
+class InterviewSerializer(ModelCleanMixin, PortalSerializer):
+    class Meta:
+        model = Interview
+        fields = [
+            "id",
+            "candidate",
+            "resume",
+            "role_type",
+            "status",
+            "scheduled_for",
+            "started_at",
+            "completed_at",
+            "duration_seconds",
+            "ai_model_used",
+            "total_tokens_used",
+            "cost_usd",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+            "deleted_by",
+            "deletion_reason",
+        ]
+        # Status and its timestamps change only through start/complete/abandon.
+        read_only_fields = [
+            "status",
+            "started_at",
+            "completed_at",
+            "duration_seconds",
+            "deleted_at",
+            "deleted_by",
+            "deletion_reason",
+        ]
+        extra_kwargs = {
+            "candidate": {"queryset": Candidate.objects.all()},
+            "resume": {"queryset": Resume.objects.all()},
+        }
+
+
+class InterviewSessionSerializer(PortalSerializer):
+    class Meta:
+        model = InterviewSession
+        fields = [
+            "id",
+            "interview",
+            "conversation_memory",
+            "current_difficulty_level",
+            "questions_asked_count",
+            "skill_boundaries_identified",
+            "progression_state",
+            "last_activity_at",
+            "schema_version",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["interview", "version"]
+
+
+class InterviewMessageSerializer(PortalSerializer):
+    class Meta:
+        model = InterviewMessage
+        fields = [
+            "id",
+            "interview",
+            "session",
+            "sequence_number",
+            "message_type",
+            "content_text",
+            "content_audio_url",
+            "audio_duration_seconds",
+            "audio_metadata",
+            "response_time_seconds",
+            "metadata",
+            "client_message_id",
+            "created_at",
+            "updated_at",
+        ]
+        # The server assigns the number and the session; the interview is in the URL.
+        read_only_fields = ["interview", "session", "sequence_number"]
+        # Uniqueness of client_message_id makes a retry a replay, not an error.
+        validators = []
+
+
+class AgentActionSerializer(PortalSerializer):
+    class Meta:
+        model = AgentAction
+        fields = [
+            "id",
+            "interview",
+            "candidate",
+            "agent_type",
+            "action",
+            "rationale",
+            "status",
+            "ai_model",
+            "tokens_used",
+            "cost_usd",
+            "input",
+            "output",
+            "schema_version",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "interview": {"queryset": Interview.all_objects.all()},
+            "candidate": {"queryset": Candidate.all_objects.all()},
+        }
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        interview, candidate = attrs.get("interview"), attrs.get("candidate")
+        if interview and candidate and interview.candidate_id != candidate.pk:
+            raise serializers.ValidationError(
+                {"candidate": ["Not the candidate of this interview."]}
+            )
+        return attrs

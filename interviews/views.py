@@ -1,0 +1,263 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from candidates.views import SoftDeleteDestroyMixin
+from config.api import UUID_LOOKUP, Conflict, PreconditionFailed, candidate_of
+from config.openapi import CONFLICT, DELETE_REASON, DETAIL, ERRORS
+from interviews import services
+from interviews.filters import AgentActionFilter, InterviewFilter, MessageFilter
+from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
+from interviews.serializers import (
+    AgentActionSerializer,
+    InterviewMessageSerializer,
+    InterviewSerializer,
+    InterviewSessionSerializer,
+)
+
+
+def interviews_visible_to(user):
+    """The interviews a caller may see: a candidate login, only their own."""
+    own = candidate_of(user)
+    if own is not None:
+        return Interview.objects.filter(candidate=own)
+    return Interview.objects.all()
+
+
+MOVE = extend_schema(request=None, responses={200: InterviewSerializer, **ERRORS, **CONFLICT})
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: InterviewSerializer(many=True), **ERRORS}),
+    create=extend_schema(responses={201: InterviewSerializer, **ERRORS}),
+    retrieve=extend_schema(responses={200: InterviewSerializer, **ERRORS}),
+    update=extend_schema(responses={200: InterviewSerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: InterviewSerializer, **ERRORS}),
+    destroy=extend_schema(parameters=[DELETE_REASON], responses={204: None, **ERRORS}),
+)
+class InterviewViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    SoftDeleteDestroyMixin,
+    viewsets.GenericViewSet,
+):
+    """Interviews. Creating one creates its session; status moves are actions."""
+
+    queryset = Interview.objects.all()
+    serializer_class = InterviewSerializer
+    filterset_class = InterviewFilter
+    ordering_fields = ["created_at", "updated_at", "scheduled_for", "started_at", "completed_at"]
+    ordering = ["-created_at"]
+    lookup_value_regex = UUID_LOOKUP
+    candidate_actions = ("list", "retrieve")
+    action_permissions = {
+        "start": ["interviews.change_interview"],
+        "complete": ["interviews.change_interview"],
+        "abandon": ["interviews.change_interview"],
+    }
+
+    def get_queryset(self):
+        return interviews_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_interview(**serializer.validated_data)
+
+    def _move(self, move):
+        try:
+            interview = move(self.get_object())
+        except services.InvalidStatusMove as error:
+            raise Conflict(str(error)) from error
+        return Response(self.get_serializer(interview).data)
+
+    @MOVE
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        """scheduled → in_progress; records started_at."""
+        return self._move(services.start_interview)
+
+    @MOVE
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """in_progress → completed; records completed_at and duration_seconds."""
+        return self._move(services.complete_interview)
+
+    @MOVE
+    @action(detail=True, methods=["post"])
+    def abandon(self, request, pk=None):
+        """scheduled or in_progress → abandoned."""
+        return self._move(services.abandon_interview)
+
+
+ETAG = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description="The version."
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag you read; a write to a session that changed since answers 412.",
+)
+
+
+class InterviewSessionView(generics.GenericAPIView):
+    """The AI's working state for one interview, with optimistic concurrency."""
+
+    queryset = InterviewSession.objects.all()
+    serializer_class = InterviewSessionSerializer
+
+    def get_object(self):
+        interview = get_object_or_404(
+            interviews_visible_to(self.request.user).select_related("session"),
+            pk=self.kwargs["interview_id"],
+        )
+        return interview.session
+
+    @extend_schema(parameters=[ETAG], responses={200: InterviewSessionSerializer, **ERRORS})
+    def get(self, request, interview_id):
+        session = self.get_object()
+        return self._respond(session)
+
+    @extend_schema(
+        parameters=[IF_MATCH],
+        responses={
+            200: InterviewSessionSerializer,
+            **ERRORS,
+            412: OpenApiResponse(DETAIL, description="The session changed since you read it."),
+        },
+    )
+    def patch(self, request, interview_id):
+        session = self.get_object()
+        serializer = self.get_serializer(session, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        expected = self._expected_version(request, session)
+        try:
+            session = services.update_session(
+                session, expected_version=expected, **serializer.validated_data
+            )
+        except services.StaleSession as error:
+            raise PreconditionFailed(str(error)) from error
+        return self._respond(session)
+
+    def _respond(self, session):
+        return Response(self.get_serializer(session).data, headers={"ETag": f'"{session.version}"'})
+
+    def _expected_version(self, request, session) -> int | None:
+        """The version If-Match names; None when there is no precondition."""
+        header = request.headers.get("If-Match")
+        if header is None or header.strip() == "*":
+            return None
+        tags = [tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")]
+        # Matching any listed tag is a match: check against the current version, and
+        # let the conditional UPDATE catch a writer that gets in between.
+        if str(session.version) in tags:
+            return session.version
+        raise PreconditionFailed(
+            f"The session is at version {session.version}, not {header}; read it again."
+        )
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.UUID,
+    OpenApiParameter.HEADER,
+    description="A UUID: repeating it returns the message stored the first time (200).",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: InterviewMessageSerializer(many=True), **ERRORS}),
+    create=extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: InterviewMessageSerializer,
+            200: OpenApiResponse(
+                InterviewMessageSerializer, description="A retry: the original message."
+            ),
+            **ERRORS,
+            **CONFLICT,
+        },
+    ),
+)
+class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """An interview's transcript, in order; appends get the next number."""
+
+    queryset = InterviewMessage.objects.all()
+    serializer_class = InterviewMessageSerializer
+    filterset_class = MessageFilter
+    ordering_fields = []
+    candidate_actions = ("list",)
+
+    @cached_property
+    def interview(self):
+        return get_object_or_404(
+            interviews_visible_to(self.request.user), pk=self.kwargs["interview_id"]
+        )
+
+    def get_queryset(self):
+        return InterviewMessage.objects.filter(interview=self.interview).order_by("sequence_number")
+
+    def create(self, request, interview_id):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        fields["client_message_id"] = self._client_message_id(
+            request, fields.get("client_message_id")
+        )
+        try:
+            message, created = services.append_message(self.interview, **fields)
+        except services.InterviewNotInProgress as error:
+            raise Conflict(str(error)) from error
+        return Response(
+            self.get_serializer(message).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def _client_message_id(self, request, from_body):
+        header = request.headers.get("Idempotency-Key")
+        if header is None:
+            return from_body
+        try:
+            from_header = InterviewMessage._meta.get_field("client_message_id").to_python(
+                header.strip()
+            )
+        except DjangoValidationError as error:
+            raise ValidationError({"Idempotency-Key": ["Must be a UUID."]}) from error
+        if from_body is not None and from_body != from_header:
+            raise ValidationError(
+                {"Idempotency-Key": ["Differs from client_message_id in the body."]}
+            )
+        return from_header
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: AgentActionSerializer(many=True), **ERRORS}),
+    create=extend_schema(responses={201: AgentActionSerializer, **ERRORS}),
+    retrieve=extend_schema(responses={200: AgentActionSerializer, **ERRORS}),
+)
+class AgentActionViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The AI's audit trail: append-only (no update, no delete)."""
+
+    queryset = AgentAction.objects.all()
+    serializer_class = AgentActionSerializer
+    filterset_class = AgentActionFilter
+    ordering_fields = ["created_at", "updated_at"]
+    ordering = ["-created_at"]
+    lookup_value_regex = UUID_LOOKUP
