@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group, Permission, User
 from model_bakery import baker
+from rest_framework.test import APIClient
 
 from assessments.models import AssessmentResult
 from candidates.models import Candidate, Resume
@@ -67,3 +69,94 @@ def assessment(interview) -> AssessmentResult:
         overall_score=Decimal("78.50"),
         skill_scores={"python": {"score": 82, "level": "advanced"}},
     )
+
+
+# --- API callers ---------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache; every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    """An anonymous API client."""
+    return APIClient()
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def make_staff(db):
+    """Make a staff login holding exactly the given permissions ("app.codename")."""
+
+    def make(*permissions: str, username: str = "staff") -> User:
+        user = User.objects.create_user(username=username, password="x9-unused", is_staff=True)
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        return User.objects.get(pk=user.pk)  # Fresh: no stale permission cache.
+
+    return make
+
+
+@pytest.fixture
+def admin_api(db) -> APIClient:
+    """A superuser's API client."""
+    return _client_for(User.objects.create_superuser("root", "root@example.com", "x9-unused"))
+
+
+@pytest.fixture
+def staff_without_permissions(make_staff) -> APIClient:
+    return _client_for(make_staff(username="no-perms"))
+
+
+@pytest.fixture
+def recruiter_api(db) -> APIClient:
+    """A member of the Recruiters group (made by a data migration)."""
+    user = User.objects.create_user("recruiter", password="x9-unused", is_staff=True)
+    user.groups.add(Group.objects.get(name="Recruiters"))
+    return _client_for(user)
+
+
+@pytest.fixture
+def engine_api(db) -> APIClient:
+    """The AI interview engine's service account (Interview engine group, not staff)."""
+    user = User.objects.create_user("interview-engine", password="x9-unused")
+    user.groups.add(Group.objects.get(name="Interview engine"))
+    return _client_for(user)
+
+
+@pytest.fixture
+def candidate_api(candidate) -> APIClient:
+    """The `candidate` fixture's own login."""
+    candidate.user = User.objects.create_user(candidate.email, password="x9-unused")
+    candidate.save(update_fields=["user"])
+    return _client_for(candidate.user)
+
+
+@pytest.fixture
+def other_candidate(db) -> Candidate:
+    """A second candidate, with a resume and a scheduled interview of their own."""
+    other = baker.make(Candidate, email="grace.hopper@example.com", full_name="Grace Hopper")
+    resume = baker.make(
+        Resume,
+        candidate=other,
+        file_url="https://files.example.com/resumes/grace-hopper.pdf",
+        file_name="grace-hopper.pdf",
+        file_size=90_210,
+    )
+    services.create_interview(candidate=other, resume=resume, role_type="react")
+    return other
