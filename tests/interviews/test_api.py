@@ -1,0 +1,411 @@
+"""The interviews API: interviews, status moves, session state, and the transcript."""
+
+import uuid
+
+import pytest
+from model_bakery import baker
+
+from interviews import services
+from interviews.models import Interview, InterviewMessage, InterviewSession
+
+QUESTION = {"message_type": "ai_question", "content_text": "What does the GIL protect?"}
+
+
+def _messages_url(interview) -> str:
+    return f"/api/v1/interviews/{interview.pk}/messages/"
+
+
+def _session_url(interview) -> str:
+    return f"/api/v1/interviews/{interview.pk}/session/"
+
+
+# --- Interviews --------------------------------------------------------------------------
+
+
+class TestInterviews:
+    def test_creating_an_interview_creates_its_session(self, engine_api, candidate, resume):
+        response = engine_api.post(
+            "/api/v1/interviews/",
+            {"candidate": str(candidate.pk), "resume": str(resume.pk), "role_type": "python"},
+            format="json",
+        )
+
+        assert response.status_code == 201
+        body = response.json()
+        assert body["status"] == "scheduled"
+        assert body["candidate"] == str(candidate.pk)
+        assert body["cost_usd"] == "0.0000"
+        assert InterviewSession.objects.get(interview_id=body["id"]).version == 1
+
+    @pytest.mark.parametrize(
+        ("payload", "field"),
+        [
+            ({"role_type": "cobol"}, "role_type"),
+            ({"candidate": "not-a-uuid"}, "candidate"),
+            ({"candidate": str(uuid.uuid4())}, "candidate"),
+            ({"total_tokens_used": -1}, "total_tokens_used"),
+            ({"cost_usd": "-0.01"}, "cost_usd"),
+            ({"cost_usd": "1e400"}, "cost_usd"),
+            ({"total_tokens_used": 2**40}, "total_tokens_used"),
+            ({"scheduled_for": "next tuesday"}, "scheduled_for"),
+        ],
+    )
+    def test_invalid_fields_are_refused_by_name(self, engine_api, candidate, payload, field):
+        data = {"candidate": str(candidate.pk), "role_type": "python"} | payload
+
+        response = engine_api.post("/api/v1/interviews/", data, format="json")
+
+        assert response.status_code == 400
+        assert field in response.json()
+        assert not Interview.objects.exists()
+
+    def test_a_resume_of_another_candidate_is_refused(self, engine_api, candidate, other_candidate):
+        foreign = other_candidate.resumes.get()
+        response = engine_api.post(
+            "/api/v1/interviews/",
+            {"candidate": str(candidate.pk), "resume": str(foreign.pk), "role_type": "react"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert response.json() == {"resume": ["The resume belongs to another candidate."]}
+
+    def test_status_is_changed_only_by_the_moves(self, engine_api, interview):
+        response = engine_api.patch(
+            f"/api/v1/interviews/{interview.pk}/", {"status": "completed"}, format="json"
+        )
+        assert response.status_code == 200
+        assert response.json()["status"] == "scheduled"
+
+    def test_delete_soft_deletes(self, admin_api, interview):
+        response = admin_api.delete(f"/api/v1/interviews/{interview.pk}/?reason=duplicate")
+
+        assert response.status_code == 204
+        assert admin_api.get(f"/api/v1/interviews/{interview.pk}/").status_code == 404
+        assert Interview.all_objects.get(pk=interview.pk).deletion_reason == "duplicate"
+
+    def test_filters(self, admin_api, interview, other_candidate, candidate):
+        services.start_interview(interview)
+
+        def ids(query):
+            response = admin_api.get(f"/api/v1/interviews/?{query}")
+            assert response.status_code == 200, response.json()
+            return {row["id"] for row in response.json()["results"]}
+
+        assert ids(f"candidate={candidate.pk}") == {str(interview.pk)}
+        assert ids("status=in_progress") == {str(interview.pk)}
+        assert ids("role_type=react") == {str(other_candidate.interviews.get().pk)}
+        assert len(ids("created_after=2000-01-01T00:00:00Z")) == 2
+        assert ids("created_before=2000-01-01T00:00:00Z") == set()
+
+    @pytest.mark.parametrize(
+        "query", ["status=paused", "candidate=123", "created_after=yesterday", "ordering=cost_usd"]
+    )
+    def test_bad_filters_answer_400_naming_the_parameter(self, admin_api, query):
+        response = admin_api.get(f"/api/v1/interviews/?{query}")
+        assert response.status_code == 400
+        assert query.split("=")[0] in response.json()
+
+    def test_list_query_count_does_not_grow_with_rows(
+        self, admin_api, candidate, django_assert_max_num_queries
+    ):
+        for _ in range(40):
+            services.create_interview(candidate=candidate, role_type="python")
+        with django_assert_max_num_queries(4):
+            response = admin_api.get("/api/v1/interviews/?page_size=200")
+        assert response.json()["count"] == 40
+
+
+class TestPermissions:
+    def test_anonymous_callers_are_asked_to_authenticate(self, api_client, interview):
+        response = api_client.get("/api/v1/interviews/")
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Token"
+
+    def test_staff_without_permission_are_refused(self, staff_without_permissions, interview):
+        assert staff_without_permissions.get("/api/v1/interviews/").status_code == 403
+        url = f"/api/v1/interviews/{interview.pk}/"
+        assert staff_without_permissions.get(url).status_code == 403
+
+    def test_view_permission_allows_reading_only(self, make_staff, interview):
+        from rest_framework.test import APIClient
+
+        client = APIClient()
+        client.force_authenticate(make_staff("interviews.view_interview"))
+        assert client.get(f"/api/v1/interviews/{interview.pk}/").status_code == 200
+        assert client.post(f"/api/v1/interviews/{interview.pk}/start/").status_code == 403
+        assert client.delete(f"/api/v1/interviews/{interview.pk}/").status_code == 403
+
+    def test_a_candidate_sees_only_their_own_interviews(
+        self, candidate_api, interview, other_candidate
+    ):
+        listed = candidate_api.get("/api/v1/interviews/").json()["results"]
+        assert [row["id"] for row in listed] == [str(interview.pk)]
+        assert "deleted_at" not in listed[0]
+
+        theirs = other_candidate.interviews.get()
+        assert candidate_api.get(f"/api/v1/interviews/{theirs.pk}/").status_code == 404
+        assert candidate_api.get(_messages_url(theirs)).status_code == 404
+
+    def test_a_candidate_reads_their_transcript_but_writes_nothing(self, candidate_api, message):
+        interview = message.interview
+        assert candidate_api.get(_messages_url(interview)).json()["count"] == 1
+        assert (
+            candidate_api.post(_messages_url(interview), QUESTION, format="json").status_code == 403
+        )
+        assert candidate_api.post(f"/api/v1/interviews/{interview.pk}/abandon/").status_code == 403
+        assert candidate_api.get(_session_url(interview)).status_code == 403
+
+
+# --- Status moves ---------------------------------------------------------------------
+
+
+class TestStatusMoves:
+    def test_start_complete(self, engine_api, interview):
+        started = engine_api.post(f"/api/v1/interviews/{interview.pk}/start/")
+        assert started.status_code == 200
+        assert started.json()["status"] == "in_progress"
+        assert started.json()["started_at"] is not None
+
+        completed = engine_api.post(f"/api/v1/interviews/{interview.pk}/complete/")
+        assert completed.status_code == 200
+        assert completed.json()["status"] == "completed"
+        assert completed.json()["duration_seconds"] >= 0
+
+    @pytest.mark.parametrize("move", ["complete", "start"])
+    def test_a_forbidden_move_answers_409_and_changes_nothing(self, engine_api, interview, move):
+        services.abandon_interview(interview)
+
+        response = engine_api.post(f"/api/v1/interviews/{interview.pk}/{move}/")
+
+        assert response.status_code == 409
+        assert "Cannot move an interview from 'abandoned'" in response.json()["detail"]
+        assert Interview.objects.get(pk=interview.pk).status == "abandoned"
+
+    def test_moves_of_an_unknown_interview_answer_404(self, engine_api, db):
+        assert engine_api.post(f"/api/v1/interviews/{uuid.uuid4()}/start/").status_code == 404
+        assert engine_api.post("/api/v1/interviews/nope/start/").status_code == 404
+
+
+# --- Session state --------------------------------------------------------------------
+
+
+class TestSession:
+    def test_get_returns_the_version_as_etag(self, engine_api, interview):
+        response = engine_api.get(_session_url(interview))
+        assert response.status_code == 200
+        assert response["ETag"] == '"1"'
+        assert response.json()["version"] == 1
+
+    def test_patch_with_a_current_etag_writes_and_bumps_the_version(self, engine_api, interview):
+        response = engine_api.patch(
+            _session_url(interview),
+            {"current_difficulty_level": "advanced", "conversation_memory": {"turns": 3}},
+            format="json",
+            HTTP_IF_MATCH='"1"',
+        )
+
+        assert response.status_code == 200
+        assert response["ETag"] == '"2"'
+        session = InterviewSession.objects.get(interview=interview)
+        assert (session.version, session.current_difficulty_level) == (2, "advanced")
+        assert session.conversation_memory == {"turns": 3}
+
+    def test_a_stale_etag_answers_412_and_changes_nothing(self, engine_api, interview):
+        first = engine_api.patch(
+            _session_url(interview),
+            {"questions_asked_count": 1},
+            format="json",
+            HTTP_IF_MATCH='"1"',
+        )
+        assert first.status_code == 200
+
+        stale = engine_api.patch(
+            _session_url(interview),
+            {"questions_asked_count": 9},
+            format="json",
+            HTTP_IF_MATCH='"1"',
+        )
+
+        assert stale.status_code == 412
+        session = InterviewSession.objects.get(interview=interview)
+        assert (session.version, session.questions_asked_count) == (2, 1)
+
+    def test_patch_without_if_match_still_bumps_the_version(self, engine_api, interview):
+        response = engine_api.patch(
+            _session_url(interview), {"progression_state": {"streak": 1}}, format="json"
+        )
+        assert response.status_code == 200
+        assert response.json()["version"] == 2
+
+    @pytest.mark.parametrize(
+        ("payload", "field"),
+        [
+            ({"current_difficulty_level": "expert"}, "current_difficulty_level"),
+            ({"questions_asked_count": -1}, "questions_asked_count"),
+            ({"conversation_memory": {"text": "nul\u0000byte"}}, "conversation_memory"),
+        ],
+    )
+    def test_invalid_session_fields_answer_400(self, engine_api, interview, payload, field):
+        response = engine_api.patch(_session_url(interview), payload, format="json")
+        assert response.status_code == 400
+        assert field in response.json()
+        assert InterviewSession.objects.get(interview=interview).version == 1
+
+    def test_version_cannot_be_written(self, engine_api, interview):
+        response = engine_api.patch(_session_url(interview), {"version": 40}, format="json")
+        assert response.json()["version"] == 2
+
+
+# --- Transcript ------------------------------------------------------------------------
+
+
+class TestTranscript:
+    def test_append_numbers_messages_and_assigns_the_session(
+        self, engine_api, interview_in_progress
+    ):
+        url = _messages_url(interview_in_progress)
+        first = engine_api.post(url, QUESTION, format="json")
+        second = engine_api.post(
+            url,
+            {
+                "message_type": "candidate_response",
+                "content_text": "Reference counts of objects shared between threads.",
+                "response_time_seconds": 21,
+                "metadata": {"confidence": "0.9"},
+                # Clients never choose these; the server ignores them.
+                "sequence_number": 99,
+                "session": str(uuid.uuid4()),
+            },
+            format="json",
+        )
+
+        assert (first.status_code, second.status_code) == (201, 201)
+        assert [first.json()["sequence_number"], second.json()["sequence_number"]] == [1, 2]
+        assert second.json()["session"] == str(interview_in_progress.session.pk)
+
+    def test_reads_are_ordered_and_follow_with_after(self, engine_api, interview_in_progress):
+        url = _messages_url(interview_in_progress)
+        for number in range(1, 6):
+            engine_api.post(url, QUESTION | {"content_text": f"Question {number}"}, format="json")
+
+        everything = engine_api.get(url).json()
+        later = engine_api.get(f"{url}?after=3").json()
+
+        assert [m["sequence_number"] for m in everything["results"]] == [1, 2, 3, 4, 5]
+        assert [m["content_text"] for m in later["results"]] == ["Question 4", "Question 5"]
+
+    @pytest.mark.parametrize("after", ["-1", "two", "1.5"])
+    def test_a_bad_after_answers_400(self, engine_api, interview_in_progress, after):
+        response = engine_api.get(f"{_messages_url(interview_in_progress)}?after={after}")
+        assert response.status_code == 400
+        assert "after" in response.json()
+
+    def test_appending_to_an_interview_not_in_progress_answers_409(self, engine_api, interview):
+        response = engine_api.post(_messages_url(interview), QUESTION, format="json")
+        assert response.status_code == 409
+        assert not InterviewMessage.objects.exists()
+
+    def test_a_retry_with_the_same_client_message_id_returns_the_original(
+        self, engine_api, interview_in_progress
+    ):
+        url = _messages_url(interview_in_progress)
+        payload = QUESTION | {"client_message_id": str(uuid.uuid4())}
+
+        first = engine_api.post(url, payload, format="json")
+        retry = engine_api.post(url, payload, format="json")
+
+        assert (first.status_code, retry.status_code) == (201, 200)
+        assert retry.json() == first.json()
+        assert InterviewMessage.objects.count() == 1
+
+    def test_a_retry_with_the_same_idempotency_key_returns_the_original(
+        self, engine_api, interview_in_progress
+    ):
+        url = _messages_url(interview_in_progress)
+        key = str(uuid.uuid4())
+
+        first = engine_api.post(url, QUESTION, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        retry = engine_api.post(url, QUESTION, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+        assert (first.status_code, retry.status_code) == (201, 200)
+        assert retry.json()["id"] == first.json()["id"]
+        assert first.json()["client_message_id"] == key
+        assert InterviewMessage.objects.count() == 1
+
+    def test_a_retry_after_the_interview_ended_still_returns_the_original(
+        self, engine_api, interview_in_progress
+    ):
+        url = _messages_url(interview_in_progress)
+        key = str(uuid.uuid4())
+        first = engine_api.post(url, QUESTION, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        services.complete_interview(interview_in_progress)
+
+        retry = engine_api.post(url, QUESTION, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+        assert retry.status_code == 200
+        assert retry.json()["id"] == first.json()["id"]
+
+    @pytest.mark.parametrize(
+        ("headers", "payload", "field"),
+        [
+            ({"HTTP_IDEMPOTENCY_KEY": "not-a-uuid"}, {}, "Idempotency-Key"),
+            (
+                {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())},
+                {"client_message_id": str(uuid.uuid4())},
+                "Idempotency-Key",
+            ),
+            ({}, {"client_message_id": "nope"}, "client_message_id"),
+            ({}, {"message_type": "system"}, "message_type"),
+            ({}, {"content_text": ""}, "content_text"),
+            ({}, {"content_text": None}, "content_text"),
+            ({}, {"content_audio_url": "javascript:alert(1)"}, "content_audio_url"),
+            ({}, {"response_time_seconds": -3}, "response_time_seconds"),
+            ({}, {"audio_metadata": {"codec": "opus\u0000"}}, "audio_metadata"),
+        ],
+    )
+    def test_bad_appends_answer_400_naming_the_field(
+        self, engine_api, interview_in_progress, headers, payload, field
+    ):
+        response = engine_api.post(
+            _messages_url(interview_in_progress), QUESTION | payload, format="json", **headers
+        )
+        assert response.status_code == 400
+        assert field in response.json()
+        assert not InterviewMessage.objects.exists()
+
+    def test_malformed_and_non_object_bodies_answer_400(self, engine_api, interview_in_progress):
+        url = _messages_url(interview_in_progress)
+        broken = engine_api.generic(
+            "POST", url, '{"content_text": ', content_type="application/json"
+        )
+        listed = engine_api.post(url, [QUESTION], format="json")
+        assert (broken.status_code, listed.status_code) == (400, 400)
+        assert "non_field_errors" in listed.json()
+
+    def test_transcript_read_query_count_does_not_grow(
+        self, engine_api, interview_in_progress, django_assert_max_num_queries
+    ):
+        session = interview_in_progress.session
+        baker.make(
+            InterviewMessage,
+            interview=interview_in_progress,
+            session=session,
+            sequence_number=iter(range(1, 151)),
+            message_type="ai_question",
+            content_text="Why?",
+            content_audio_url=None,
+            _quantity=150,
+        )
+        # Caller's candidate link, permissions (2), the interview, count, the page.
+        with django_assert_max_num_queries(6):
+            response = engine_api.get(f"{_messages_url(interview_in_progress)}?page_size=200")
+        assert response.json()["count"] == 150
+
+    def test_append_query_count_is_fixed(
+        self, engine_api, interview_in_progress, django_assert_max_num_queries
+    ):
+        url = _messages_url(interview_in_progress)
+        engine_api.post(url, QUESTION, format="json")
+        with django_assert_max_num_queries(9):
+            response = engine_api.post(url, QUESTION, format="json")
+        assert response.status_code == 201
