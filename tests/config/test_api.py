@@ -1,0 +1,165 @@
+"""What every endpoint shares: tokens, throttling, pagination, errors, the schema."""
+
+import re
+
+import pytest
+import yaml
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from model_bakery import baker
+
+from candidates.models import Candidate
+
+
+@pytest.fixture
+def login(db) -> User:
+    return User.objects.create_user("engine@example.com", password="c0rrect-horse-battery")
+
+
+class TestToken:
+    def test_valid_credentials_get_a_token_that_authenticates(self, api_client, login):
+        response = api_client.post(
+            "/api/v1/auth/token/",
+            {"username": "engine@example.com", "password": "c0rrect-horse-battery"},
+            format="json",
+        )
+        assert response.status_code == 200
+        token = response.json()["token"]
+
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        # Authenticated now: no permission yet (403), no longer anonymous (401).
+        assert api_client.get("/api/v1/candidates/").status_code == 403
+
+    def test_wrong_credentials_answer_400(self, api_client, login):
+        response = api_client.post(
+            "/api/v1/auth/token/",
+            {"username": "engine@example.com", "password": "wrong"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "token" not in response.json()
+
+    def test_an_invalid_token_answers_401(self, api_client, db):
+        api_client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef")
+        assert api_client.get("/api/v1/candidates/").status_code == 401
+
+    def test_password_guessing_is_throttled(self, api_client, login):
+        codes = [
+            api_client.post(
+                "/api/v1/auth/token/",
+                {"username": "engine@example.com", "password": f"guess-{attempt}"},
+                format="json",
+            ).status_code
+            for attempt in range(30)
+        ]
+        assert codes[:20] == [400] * 20
+        assert codes[20:] == [429] * 10
+        # Even the right password waits now.
+        right = api_client.post(
+            "/api/v1/auth/token/",
+            {"username": "engine@example.com", "password": "c0rrect-horse-battery"},
+            format="json",
+        )
+        assert right.status_code == 429
+        assert "Retry-After" in right
+
+
+class TestPagination:
+    @pytest.fixture
+    def sixty_candidates(self, db):
+        return baker.make(
+            Candidate,
+            email=iter(f"person{n}@example.com" for n in range(60)),
+            full_name=iter(f"Person {n}" for n in range(60)),
+            _quantity=60,
+        )
+
+    def test_pages_of_fifty_by_default(self, admin_api, sixty_candidates):
+        body = admin_api.get("/api/v1/candidates/").json()
+        assert set(body) == {"count", "next", "previous", "results"}
+        assert (body["count"], len(body["results"]), body["previous"]) == (60, 50, None)
+        assert "page=2" in body["next"]
+
+    def test_page_size_is_chosen_by_the_client(self, admin_api, sixty_candidates):
+        body = admin_api.get("/api/v1/candidates/?page_size=7&page=2").json()
+        assert len(body["results"]) == 7
+
+    @pytest.mark.parametrize("size", ["201", "0", "-5", "ten"])
+    def test_page_sizes_outside_1_to_200_answer_400(self, admin_api, db, size):
+        response = admin_api.get(f"/api/v1/candidates/?page_size={size}")
+        assert response.status_code == 400
+        assert list(response.json()) == ["page_size"]
+
+    def test_a_page_past_the_end_answers_404(self, admin_api, sixty_candidates):
+        assert admin_api.get("/api/v1/candidates/?page=3").status_code == 404
+
+
+class TestErrors:
+    def test_a_path_that_is_not_a_uuid_is_not_found(self, admin_api, db):
+        response = admin_api.get("/api/v1/candidates/12345/")
+        assert response.status_code == 404
+
+    def test_an_unsupported_method_answers_405(self, admin_api, db):
+        assert admin_api.delete("/api/v1/candidates/").status_code == 405
+
+    def test_a_non_json_body_answers_415(self, admin_api, db):
+        response = admin_api.post(
+            "/api/v1/candidates/", "email=a@b.c", content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 415
+
+    def test_ordering_by_an_unknown_field_answers_400(self, admin_api, db):
+        response = admin_api.get("/api/v1/candidates/?ordering=email")
+        assert response.status_code == 400
+        assert "ordering" in response.json()
+
+    def test_ordering_by_timestamps(self, admin_api, db):
+        first = Candidate.objects.create(email="first@example.com", full_name="First")
+        second = Candidate.objects.create(email="second@example.com", full_name="Second")
+        oldest_first = admin_api.get("/api/v1/candidates/?ordering=created_at").json()["results"]
+        newest_first = admin_api.get("/api/v1/candidates/?ordering=-created_at").json()["results"]
+        assert [row["id"] for row in oldest_first] == [str(first.pk), str(second.pk)]
+        assert [row["id"] for row in newest_first] == [str(second.pk), str(first.pk)]
+
+
+class TestSchema:
+    def test_the_openapi_document_builds_without_warnings(self, tmp_path, db):
+        target = tmp_path / "schema.yaml"
+        call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+        document = yaml.safe_load(target.read_text())
+
+        paths = document["paths"]
+        for path in [
+            "/api/v1/auth/token/",
+            "/api/v1/candidates/",
+            "/api/v1/candidates/{id}/erase/",
+            "/api/v1/candidates/{id}/restore/",
+            "/api/v1/resumes/{id}/",
+            "/api/v1/interviews/{id}/start/",
+            "/api/v1/interviews/{interview_id}/session/",
+            "/api/v1/interviews/{interview_id}/messages/",
+            "/api/v1/agent-actions/",
+            "/api/v1/assessments/{id}/review/",
+        ]:
+            assert path in paths, path
+        assert set(paths["/api/v1/agent-actions/{id}/"]) == {"get"}  # Append-only.
+        append = paths["/api/v1/interviews/{interview_id}/messages/"]["post"]
+        assert {"200", "201", "400", "409"} <= set(append["responses"])
+        assert "412" in paths["/api/v1/interviews/{interview_id}/session/"]["patch"]["responses"]
+        assessment_filters = {
+            parameter["name"] for parameter in paths["/api/v1/assessments/"]["get"]["parameters"]
+        }
+        assert {
+            "skill_scores__contains",
+            "skill_scores__has_key",
+            "min_score",
+        } <= assessment_filters
+
+    def test_the_schema_and_docs_are_served(self, client, db):
+        assert client.get("/api/schema/").status_code == 200
+        docs = client.get("/api/docs/")
+        assert docs.status_code == 200
+        # Swagger UI comes from this server, not from a CDN.
+        assets = re.findall(r'(?:src|href)="([^"]+)"', docs.content.decode())
+        assert assets
+        assert all(not asset.startswith(("http:", "https:", "//")) for asset in assets)
