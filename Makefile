@@ -9,7 +9,7 @@ MANAGE := $(BIN)/python manage.py
 RUN_ENV := DEBUG=$${DEBUG:-true}
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings_test
 
-.PHONY: help venv run serve migrate test lint pytest check-migrations
+.PHONY: help venv run serve migrate test lint pytest check-migrations bench
 
 help:
 	@echo "make run    set up (virtualenv, database, migrations, demo data) and serve on 127.0.0.1:8000"
@@ -46,3 +46,6 @@ check-migrations: venv
 
 pytest: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python bench/hot_paths.py

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from assessments.models import SCORE, AssessmentResult
-from config.api import ModelCleanMixin, PortalSerializer
+from config.api import ModelCleanMixin, PortalSerializer, StrictCharField
 from interviews.models import Interview
 
 REVIEW_FIELDS = ["review_status", "reviewed_by", "reviewed_at", "final_score", "review_notes"]
@@ -66,7 +66,7 @@ class ReviewSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Required when overriding: the reviewer's score, 0 to 100.",
     )
-    review_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    review_notes = StrictCharField(required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
         overriding = attrs["review_status"] == AssessmentResult.ReviewStatus.OVERRIDDEN

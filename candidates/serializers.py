@@ -4,11 +4,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from candidates.models import Candidate, Resume
-from config.api import ModelCleanMixin, PortalSerializer
+from config.api import ModelCleanMixin, PortalSerializer, StrictCharField
 
 
 class CandidateSerializer(ModelCleanMixin, PortalSerializer):
-    password = serializers.CharField(
+    password = StrictCharField(
         write_only=True,
         required=False,
         trim_whitespace=False,

@@ -130,6 +130,19 @@ class StrictOrderingFilter(filters.OrderingFilter):
         return super().get_ordering(request, queryset, view)
 
 
+class StrictCharField(serializers.CharField):
+    """Text that must arrive as a JSON string: 12345 is a wrong type, not "12345"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(StrictCharField, serializers.EmailField):
+    pass
+
+
 class UUIDRelatedField(relations.PrimaryKeyRelatedField):
     """A foreign key given as a UUID: a malformed one is a field error, not a crash."""
 
@@ -145,6 +158,12 @@ class PortalSerializer(serializers.ModelSerializer):
     """
 
     serializer_related_field = UUIDRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+    }
     staff_only_fields = ("deleted_at", "deleted_by", "deletion_reason")
 
     def build_relational_field(self, field_name, relation_info):

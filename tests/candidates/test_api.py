@@ -1,0 +1,1160 @@
+"""HTTP-level tests of /api/v1/candidates/ and /api/v1/resumes/ (SPEC §4)."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import identify_hasher
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.dateparse import parse_datetime
+from model_bakery import baker
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from assessments.models import AssessmentResult
+from candidates.models import Candidate, Resume
+from interviews.models import Interview, InterviewMessage, InterviewSession
+
+CANDIDATES = "/api/v1/candidates/"
+RESUMES = "/api/v1/resumes/"
+
+STAFF_ONLY_FIELDS = {"deleted_at", "deleted_by", "deletion_reason"}
+CANDIDATE_FIELDS = {
+    "id",
+    "email",
+    "full_name",
+    "phone",
+    "status",
+    "target_role",
+    "experience_level",
+    "timezone",
+    "skills",
+    "user",
+    "created_at",
+    "updated_at",
+}
+RESUME_FIELDS = {
+    "id",
+    "candidate",
+    "file_url",
+    "file_name",
+    "file_size",
+    "uploaded_at",
+    "parsed_at",
+    "parsing_status",
+    "parsed_data",
+    "schema_version",
+    "created_at",
+    "updated_at",
+}
+GOOD_PASSWORD = "Blue-Kettle-42"
+NOWHERE = "00000000-0000-4000-8000-000000000000"  # A UUID no row has.
+
+
+def candidate_url(candidate_or_pk, action: str = "") -> str:
+    pk = getattr(candidate_or_pk, "pk", candidate_or_pk)
+    return f"{CANDIDATES}{pk}/{action + '/' if action else ''}"
+
+
+def resume_url(resume_or_pk) -> str:
+    return f"{RESUMES}{getattr(resume_or_pk, 'pk', resume_or_pk)}/"
+
+
+def emails(response) -> set[str]:
+    assert response.status_code == 200, response.content
+    return {row["email"] for row in response.json()["results"]}
+
+
+def result_ids(response) -> set[str]:
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["results"]}
+
+
+def row_counts() -> tuple[int, int, int]:
+    return Candidate.all_objects.count(), Resume.all_objects.count(), User.objects.count()
+
+
+def new_candidate_payload(**overrides) -> dict:
+    return {
+        "email": "Margaret.Hamilton@Example.com",
+        "full_name": "Margaret Hamilton",
+        "phone": "+1 617 555 0100",
+        "target_role": "Flight software lead",
+        "experience_level": "principal",
+        "timezone": "America/New_York",
+        "skills": ["assembly", "python"],
+        **overrides,
+    }
+
+
+def new_resume_payload(owner, /, **overrides) -> dict:
+    return {
+        "candidate": str(owner.pk),
+        "file_url": "https://files.example.com/resumes/ada-2.pdf",
+        "file_name": "ada-2.pdf",
+        "file_size": 2048,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def admin_user(admin_api) -> User:
+    return User.objects.get(username="root")
+
+
+@pytest.fixture
+def staff_api(make_staff):
+    """A staff API client holding exactly the given permissions."""
+
+    def make(*permissions: str) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(make_staff(*permissions, username=f"staff-{uuid.uuid4().hex}"))
+        return client
+
+    return make
+
+
+# --- Representation and happy paths ---------------------------------------------------
+
+
+def test_staff_list_is_paginated_and_carries_every_field(admin_api, candidate):
+    response = admin_api.get(CANDIDATES)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == 1
+    [row] = body["results"]
+    assert set(row) == CANDIDATE_FIELDS | STAFF_ONLY_FIELDS
+    assert row["id"] == str(candidate.pk)
+    assert row["email"] == "ada.lovelace@example.com"
+    assert row["skills"] == ["python", "postgresql"]
+    assert parse_datetime(row["created_at"]) == candidate.created_at
+    assert parse_datetime(row["updated_at"]) == candidate.updated_at
+    assert row["deleted_at"] is None
+    assert row["deletion_reason"] == ""
+
+
+def test_staff_retrieves_a_candidate_with_its_login_as_an_id(admin_api, candidate_api, candidate):
+    response = admin_api.get(candidate_url(candidate))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == CANDIDATE_FIELDS | STAFF_ONLY_FIELDS
+    assert body["user"] == candidate.user_id
+    assert body["full_name"] == "Ada Lovelace"
+    assert body["experience_level"] == "senior"
+
+
+def test_engine_account_sees_candidates_without_deletion_fields(engine_api, candidate):
+    response = engine_api.get(candidate_url(candidate))
+
+    assert response.status_code == 200
+    assert set(response.json()) == CANDIDATE_FIELDS
+    [row] = engine_api.get(CANDIDATES).json()["results"]
+    assert set(row) == CANDIDATE_FIELDS
+
+
+def test_candidate_login_sees_own_record_without_deletion_fields(candidate_api, candidate):
+    response = candidate_api.get(candidate_url(candidate))
+
+    assert response.status_code == 200
+    assert set(response.json()) == CANDIDATE_FIELDS
+    assert response.json()["id"] == str(candidate.pk)
+
+
+def test_create_candidate_returns_201_with_lower_cased_email(admin_api):
+    response = admin_api.post(CANDIDATES, new_candidate_payload(), format="json")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == CANDIDATE_FIELDS | STAFF_ONLY_FIELDS
+    stored = Candidate.objects.get(pk=body["id"])
+    assert body["email"] == stored.email == "margaret.hamilton@example.com"
+    assert body["status"] == "active"
+    assert body["timezone"] == "America/New_York"
+    assert body["skills"] == ["assembly", "python"]
+    assert body["user"] is None
+    assert parse_datetime(body["created_at"]) == stored.created_at
+
+
+def test_create_candidate_defaults_status_timezone_and_skills(admin_api):
+    response = admin_api.post(
+        CANDIDATES, {"email": "min@example.com", "full_name": "Min Imal"}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["status"], body["timezone"], body["skills"]) == ("active", "UTC", [])
+
+
+def test_client_cannot_choose_the_login_of_a_new_candidate(admin_api, admin_user):
+    response = admin_api.post(CANDIDATES, new_candidate_payload(user=admin_user.pk), format="json")
+
+    assert response.status_code == 201, response.content
+    assert Candidate.objects.get(pk=response.json()["id"]).user_id is None
+
+
+def test_create_with_password_creates_a_working_hashed_login(admin_api):
+    response = admin_api.post(
+        CANDIDATES, new_candidate_payload(password=GOOD_PASSWORD), format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert "password" not in body
+    assert GOOD_PASSWORD not in response.content.decode()
+    login = User.objects.get(pk=body["user"])
+    assert login.username == "margaret.hamilton@example.com"
+    assert not login.is_staff
+    assert login.password != GOOD_PASSWORD
+    identify_hasher(login.password)  # Raises if not a Django hash.
+    assert authenticate(username="margaret.hamilton@example.com", password=GOOD_PASSWORD) == login
+    assert Candidate.objects.get(pk=body["id"]).user == login
+
+
+def test_put_replaces_the_candidate(admin_api, candidate):
+    payload = {
+        "email": "ada.king@example.com",
+        "full_name": "Ada King",
+        "phone": "+44 20 7946 0000",
+        "status": "inactive",
+        "target_role": "Analyst",
+        "experience_level": "lead",
+        "timezone": "Europe/London",
+        "skills": ["mathematics"],
+    }
+
+    response = admin_api.put(candidate_url(candidate), payload, format="json")
+
+    assert response.status_code == 200, response.content
+    candidate.refresh_from_db()
+    for field, value in payload.items():
+        assert response.json()[field] == value
+        assert getattr(candidate, field) == value
+
+
+def test_put_keeping_own_email_in_another_case_is_accepted(admin_api, candidate):
+    payload = {"email": "ADA.Lovelace@example.com", "full_name": "Ada Lovelace"}
+
+    response = admin_api.put(candidate_url(candidate), payload, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["email"] == "ada.lovelace@example.com"
+
+
+def test_patch_changes_only_the_named_fields(admin_api, candidate):
+    before = candidate.updated_at
+
+    response = admin_api.patch(candidate_url(candidate), {"target_role": "CTO"}, format="json")
+
+    assert response.status_code == 200, response.content
+    candidate.refresh_from_db()
+    assert candidate.target_role == "CTO"
+    assert candidate.full_name == "Ada Lovelace"
+    assert candidate.skills == ["python", "postgresql"]
+    assert candidate.updated_at > before
+    assert parse_datetime(response.json()["updated_at"]) == candidate.updated_at
+
+
+def test_email_change_through_patch_renames_the_login(admin_api, candidate_api, candidate):
+    response = admin_api.patch(
+        candidate_url(candidate), {"email": "Ada.King@Example.org"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    login = User.objects.get(pk=candidate.user_id)
+    assert login.username == "ada.king@example.org"
+    assert authenticate(username="ada.king@example.org", password="x9-unused") == login
+    assert authenticate(username="ada.lovelace@example.com", password="x9-unused") is None
+
+
+# --- Permissions ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", CANDIDATES),
+        ("post", CANDIDATES),
+        ("get", f"{CANDIDATES}{NOWHERE}/"),
+        ("patch", f"{CANDIDATES}{NOWHERE}/"),
+        ("delete", f"{CANDIDATES}{NOWHERE}/"),
+        ("post", f"{CANDIDATES}{NOWHERE}/erase/"),
+        ("get", RESUMES),
+        ("post", RESUMES),
+        ("get", f"{RESUMES}{NOWHERE}/"),
+    ],
+)
+def test_anonymous_requests_get_401(api_client, db, method, path):
+    response = getattr(api_client, method)(path, {}, format="json")
+
+    assert response.status_code == 401
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("path", [CANDIDATES, RESUMES])
+def test_staff_without_view_permission_gets_403_on_lists(staff_without_permissions, resume, path):
+    response = staff_without_permissions.get(path)
+
+    assert response.status_code == 403
+    assert "detail" in response.json()
+
+
+def test_staff_without_view_candidate_gets_403_on_a_candidate(staff_without_permissions, candidate):
+    assert staff_without_permissions.get(candidate_url(candidate)).status_code == 403
+
+
+def test_staff_with_view_candidate_only_can_read_but_not_create(staff_api, candidate):
+    client = staff_api("candidates.view_candidate")
+
+    assert client.get(candidate_url(candidate)).status_code == 200
+    assert client.post(CANDIDATES, new_candidate_payload(), format="json").status_code == 403
+    assert client.get(RESUMES).status_code == 403
+
+
+def test_candidate_login_lists_only_own_candidate(candidate_api, candidate, other_candidate):
+    response = candidate_api.get(CANDIDATES)
+
+    assert response.json()["count"] == 1
+    assert result_ids(response) == {str(candidate.pk)}
+
+
+def test_candidate_login_gets_404_for_another_candidate(candidate_api, other_candidate):
+    response = candidate_api.get(candidate_url(other_candidate))
+
+    assert response.status_code == 404
+
+
+def test_candidate_login_lists_only_own_resumes(candidate_api, resume, other_candidate):
+    response = candidate_api.get(RESUMES)
+
+    assert result_ids(response) == {str(resume.pk)}
+    [row] = response.json()["results"]
+    assert set(row) == RESUME_FIELDS
+
+
+def test_candidate_login_gets_404_for_another_candidates_resume(candidate_api, other_candidate):
+    other_resume = other_candidate.resumes.get()
+
+    assert candidate_api.get(resume_url(other_resume)).status_code == 404
+
+
+def test_candidate_login_reads_own_resume(candidate_api, resume):
+    response = candidate_api.get(resume_url(resume))
+
+    assert response.status_code == 200
+    assert set(response.json()) == RESUME_FIELDS
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "payload"),
+    [
+        ("post", "candidates", new_candidate_payload()),
+        ("put", "own", {"email": "ada@example.com", "full_name": "Ada"}),
+        ("patch", "own", {"full_name": "Ada Byron"}),
+        ("delete", "own", None),
+        ("post", "own/restore", None),
+        ("post", "own/erase", None),
+        ("patch", "other", {"full_name": "Hijacked"}),
+        ("post", "resumes", "own-resume-payload"),
+        ("put", "own-resume", "own-resume-payload"),
+        ("patch", "own-resume", {"file_name": "hacked.pdf"}),
+        ("delete", "own-resume", None),
+    ],
+)
+def test_candidate_login_cannot_write(
+    candidate_api, candidate, resume, other_candidate, method, target, payload
+):
+    path = {
+        "candidates": CANDIDATES,
+        "own": candidate_url(candidate),
+        "own/restore": candidate_url(candidate, "restore"),
+        "own/erase": candidate_url(candidate, "erase"),
+        "other": candidate_url(other_candidate),
+        "resumes": RESUMES,
+        "own-resume": resume_url(resume),
+    }[target]
+    if payload == "own-resume-payload":
+        payload = new_resume_payload(candidate)
+    before = row_counts()
+
+    response = getattr(candidate_api, method)(path, payload, format="json")
+
+    assert response.status_code == 403
+    assert row_counts() == before
+    candidate.refresh_from_db()
+    resume.refresh_from_db()
+    other_candidate.refresh_from_db()
+    assert (candidate.full_name, candidate.deleted_at) == ("Ada Lovelace", None)
+    assert (resume.file_name, resume.deleted_at) == ("ada-lovelace.pdf", None)
+    assert other_candidate.full_name == "Grace Hopper"
+
+
+def test_recruiter_can_read_candidates_and_resumes(recruiter_api, resume):
+    assert recruiter_api.get(CANDIDATES).json()["count"] == 1
+    assert recruiter_api.get(candidate_url(resume.candidate_id)).status_code == 200
+    assert recruiter_api.get(RESUMES).json()["count"] == 1
+    assert recruiter_api.get(resume_url(resume)).status_code == 200
+
+
+def test_recruiter_cannot_create_change_or_delete(recruiter_api, candidate, resume):
+    before = row_counts()
+
+    assert recruiter_api.post(CANDIDATES, new_candidate_payload(), format="json").status_code == 403
+    assert (
+        recruiter_api.patch(candidate_url(candidate), {"full_name": "X"}, format="json")
+    ).status_code == 403
+    assert recruiter_api.delete(candidate_url(candidate)).status_code == 403
+    assert recruiter_api.post(
+        RESUMES, new_resume_payload(candidate), format="json"
+    ).status_code == (403)
+    assert recruiter_api.delete(resume_url(resume)).status_code == 403
+
+    assert row_counts() == before
+    assert Candidate.objects.filter(pk=candidate.pk).exists()
+    assert Resume.objects.filter(pk=resume.pk).exists()
+
+
+def test_engine_can_view_candidates_and_resumes(engine_api, resume):
+    assert engine_api.get(candidate_url(resume.candidate_id)).status_code == 200
+    response = engine_api.get(RESUMES)
+    assert result_ids(response) == {str(resume.pk)}
+    assert set(response.json()["results"][0]) == RESUME_FIELDS
+    assert engine_api.get(resume_url(resume)).status_code == 200
+
+
+def test_engine_cannot_create_or_delete_candidates(engine_api, candidate):
+    before = row_counts()
+
+    assert engine_api.post(CANDIDATES, new_candidate_payload(), format="json").status_code == 403
+    assert engine_api.delete(candidate_url(candidate)).status_code == 403
+
+    assert row_counts() == before
+    assert Candidate.objects.filter(pk=candidate.pk).exists()
+
+
+# --- Create: passwords ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        pytest.param("Ab1xyz", id="too-short"),
+        pytest.param("password1", id="common"),
+        pytest.param("83920174620193", id="all-digits"),
+        pytest.param("correct-horse-battery", id="no-digit"),
+        pytest.param("1234-5678-9012!", id="no-letter"),
+        pytest.param("margaret.hamilton", id="like-the-email"),
+    ],
+)
+def test_weak_password_is_refused_and_nothing_is_created(admin_api, password):
+    before = row_counts()
+
+    response = admin_api.post(CANDIDATES, new_candidate_payload(password=password), format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["password"]
+    assert response.json()["password"]
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_password_on_update_is_refused(admin_api, candidate_api, candidate, method):
+    payload = {"email": candidate.email, "full_name": "Ada Lovelace", "password": GOOD_PASSWORD}
+
+    response = getattr(admin_api, method)(candidate_url(candidate), payload, format="json")
+
+    assert response.status_code == 400
+    assert "password" in response.json()
+    assert authenticate(username=candidate.email, password="x9-unused") is not None
+    assert authenticate(username=candidate.email, password=GOOD_PASSWORD) is None
+
+
+# --- Create and update: validation ------------------------------------------------------
+
+
+@pytest.mark.parametrize("soft_deleted", [False, True], ids=["alive", "soft-deleted"])
+def test_duplicate_email_in_another_case_is_refused(admin_api, candidate, soft_deleted):
+    if soft_deleted:
+        candidate.soft_delete(reason="test")
+    before = row_counts()
+
+    response = admin_api.post(
+        CANDIDATES, new_candidate_payload(email="ADA.Lovelace@Example.COM"), format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["email"]
+    assert row_counts() == before
+
+
+def test_email_of_an_existing_login_is_refused(admin_api):
+    User.objects.create_user("taken@example.com", password="x9-unused")
+    before = row_counts()
+
+    response = admin_api.post(
+        CANDIDATES,
+        new_candidate_payload(email="Taken@example.com", password=GOOD_PASSWORD),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["email"]
+    assert row_counts() == before
+
+
+def test_patch_to_another_candidates_email_is_refused(admin_api, candidate, other_candidate):
+    response = admin_api.patch(
+        candidate_url(candidate), {"email": "Grace.Hopper@example.com"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["email"]
+    candidate.refresh_from_db()
+    assert candidate.email == "ada.lovelace@example.com"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "not-an-email"),
+        ("email", ""),
+        ("full_name", ""),
+        ("full_name", "   "),
+        ("full_name", 12345),
+        ("full_name", None),
+        ("timezone", "Mars/Olympus_Mons"),
+        ("timezone", ""),
+        ("status", "banned"),
+        ("status", "deleted"),
+        ("experience_level", "guru"),
+        ("skills", "python"),
+        ("skills", {"python": True}),
+        ("phone", "9" * 51),
+    ],
+)
+def test_invalid_field_on_create_is_refused_naming_the_field(admin_api, field, value):
+    before = row_counts()
+
+    response = admin_api.post(CANDIDATES, new_candidate_payload(**{field: value}), format="json")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "not-an-email"),
+        ("full_name", ""),
+        ("timezone", "Nowhere/Special"),
+        ("status", "deleted"),
+        ("experience_level", "guru"),
+        ("skills", "python,sql"),
+    ],
+)
+def test_invalid_field_on_patch_is_refused_and_changes_nothing(admin_api, candidate, field, value):
+    before = Candidate.objects.values().get(pk=candidate.pk)
+
+    response = admin_api.patch(candidate_url(candidate), {field: value}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+    assert Candidate.objects.values().get(pk=candidate.pk) == before
+
+
+@pytest.mark.parametrize("field", ["email", "full_name"])
+def test_missing_required_field_is_refused(admin_api, field):
+    payload = new_candidate_payload()
+    del payload[field]
+    before = row_counts()
+
+    response = admin_api.post(CANDIDATES, payload, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param('{"email": "x@example.com", "full_name": ', id="truncated"),
+        pytest.param("not json at all", id="garbage"),
+        pytest.param(json.dumps([new_candidate_payload()]), id="a-list"),
+        pytest.param('"just a string"', id="a-string"),
+        pytest.param("null", id="null"),
+    ],
+)
+def test_malformed_body_on_create_is_400(admin_api, db, body):
+    before = row_counts()
+
+    response = admin_api.post(CANDIDATES, data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert isinstance(response.json(), dict)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "body", ['{"full_name": "Ada', json.dumps([{"full_name": "Ada Byron"}])], ids=["bad", "list"]
+)
+def test_malformed_body_on_patch_is_400_and_changes_nothing(admin_api, candidate, body):
+    response = admin_api.patch(candidate_url(candidate), data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    candidate.refresh_from_db()
+    assert candidate.full_name == "Ada Lovelace"
+
+
+def test_unknown_candidate_is_404(admin_api, db):
+    assert admin_api.get(candidate_url(NOWHERE)).status_code == 404
+    assert admin_api.get(f"{CANDIDATES}not-a-uuid/").status_code == 404
+
+
+# --- Soft delete, include_deleted, restore ----------------------------------------------
+
+
+def test_delete_soft_deletes_and_records_reason(admin_api, admin_user, interview):
+    candidate = interview.candidate
+
+    response = admin_api.delete(f"{candidate_url(candidate)}?reason=duplicate+profile")
+
+    assert response.status_code == 204
+    assert response.content == b""
+    stored = Candidate.all_objects.get(pk=candidate.pk)
+    assert stored.deleted_at is not None
+    assert stored.deleted_by == admin_user
+    assert stored.deletion_reason == "duplicate profile"
+    assert stored.status == "deleted"
+    assert Interview.objects.filter(pk=interview.pk, candidate=candidate).exists()
+
+
+def test_soft_deleted_candidate_is_hidden_from_list_and_retrieve(
+    admin_api, candidate, other_candidate
+):
+    assert admin_api.delete(candidate_url(candidate)).status_code == 204
+
+    assert emails(admin_api.get(CANDIDATES)) == {"grace.hopper@example.com"}
+    assert admin_api.get(candidate_url(candidate)).status_code == 404
+    assert admin_api.patch(candidate_url(candidate), {"phone": "1"}, format="json").status_code == (
+        404
+    )
+
+
+def test_include_deleted_shows_soft_deleted_candidates_to_staff(
+    admin_api, candidate, other_candidate
+):
+    admin_api.delete(f"{candidate_url(candidate)}?reason=asked+to+leave")
+
+    response = admin_api.get(CANDIDATES, {"include_deleted": "true"})
+
+    assert emails(response) == {"ada.lovelace@example.com", "grace.hopper@example.com"}
+    [row] = [row for row in response.json()["results"] if row["id"] == str(candidate.pk)]
+    assert row["status"] == "deleted"
+    assert row["deleted_at"] is not None
+    assert row["deletion_reason"] == "asked to leave"
+    assert admin_api.get(candidate_url(candidate), {"include_deleted": "true"}).status_code == 200
+
+
+def test_include_deleted_is_refused_for_the_engine_account(engine_api, candidate):
+    response = engine_api.get(CANDIDATES, {"include_deleted": "true"})
+
+    assert response.status_code == 403
+    assert "detail" in response.json()
+
+
+def test_restore_brings_a_soft_deleted_candidate_back(staff_api, admin_api, candidate):
+    admin_api.delete(f"{candidate_url(candidate)}?reason=oops")
+    client = staff_api("candidates.view_candidate", "candidates.change_candidate")
+
+    response = client.post(candidate_url(candidate, "restore"))
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "active"
+    assert (body["deleted_at"], body["deleted_by"], body["deletion_reason"]) == (None, None, "")
+    stored = Candidate.objects.get(pk=candidate.pk)
+    assert (stored.status, stored.deleted_at, stored.deletion_reason) == ("active", None, "")
+    assert emails(admin_api.get(CANDIDATES)) == {"ada.lovelace@example.com"}
+
+
+def test_restore_without_change_candidate_is_403(staff_api, admin_api, candidate):
+    admin_api.delete(candidate_url(candidate))
+    client = staff_api("candidates.view_candidate", "candidates.delete_candidate")
+
+    response = client.post(candidate_url(candidate, "restore"))
+
+    assert response.status_code == 403
+    assert Candidate.all_objects.get(pk=candidate.pk).deleted_at is not None
+
+
+# --- Erasure ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def erasable(candidate, candidate_api, resume, interview_in_progress, message, assessment):
+    """Ada with a login and token, a phone, a parsed resume, a transcript with audio."""
+    candidate.phone = "+44 20 7946 0958"
+    candidate.save()
+    candidate.full_name = "Augusta Ada King"
+    candidate.save()
+    Token.objects.create(user=candidate.user)
+    Resume.objects.filter(pk=resume.pk).update(
+        parsed_data={"name": "Augusta Ada King", "email": "ada.lovelace@example.com"},
+        parsing_status="completed",
+    )
+    baker.make(
+        Resume,
+        candidate=candidate,
+        file_url="https://files.example.com/resumes/ada-old.pdf",
+        file_name="ada-old.pdf",
+        file_size=1000,
+        parsed_data={"phone": "+44 20 7946 0958"},
+        deleted_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    InterviewMessage.objects.filter(pk=message.pk).update(
+        content_audio_url="https://audio.example.com/q1.ogg"
+    )
+    baker.make(
+        InterviewMessage,
+        interview=interview_in_progress,
+        session=interview_in_progress.session,
+        sequence_number=2,
+        message_type=InterviewMessage.MessageType.CANDIDATE_RESPONSE,
+        content_text="It keeps its frame; I learnt that at Ada's home in London.",
+        content_audio_url="https://audio.example.com/a1.ogg",
+    )
+    InterviewSession.objects.filter(interview=interview_in_progress).update(
+        conversation_memory={"notes": "Ada Lovelace, lives in London, knows generators"}
+    )
+    return candidate
+
+
+OLD_PERSONAL_DATA = ["Ada", "Lovelace", "Augusta", "ada.lovelace@example.com", "7946 0958"]
+
+
+def test_erase_removes_the_candidates_personal_data(admin_api, erasable):
+    response = admin_api.post(candidate_url(erasable, "erase"))
+
+    assert response.status_code == 200, response.content
+    stored = Candidate.all_objects.get(pk=erasable.pk)
+    for text in OLD_PERSONAL_DATA:
+        assert text not in response.content.decode()
+        assert text not in f"{stored.full_name} {stored.email} {stored.phone}"
+    assert stored.phone == ""
+
+
+def test_erase_removes_resume_urls_and_parsed_data(admin_api, erasable):
+    admin_api.post(candidate_url(erasable, "erase"))
+
+    resumes = Resume.all_objects.filter(candidate=erasable)
+    assert resumes.count() == 2
+    for resume in resumes:
+        assert "files.example.com" not in resume.file_url
+        assert "lovelace" not in resume.file_name
+        assert "ada-old" not in resume.file_name
+        assert resume.parsed_data is None
+
+
+def test_erase_replaces_answers_and_drops_audio_but_keeps_questions(
+    admin_api, erasable, interview_in_progress
+):
+    admin_api.post(candidate_url(erasable, "erase"))
+
+    messages = {
+        m.message_type: m for m in InterviewMessage.objects.filter(interview=interview_in_progress)
+    }
+    assert messages["candidate_response"].content_text == "[erased]"
+    assert (
+        messages["ai_question"].content_text
+        == "How does a Python generator keep its state between calls?"
+    )
+    assert [m.content_audio_url for m in messages.values()] == [None, None]
+    session = InterviewSession.objects.get(interview=interview_in_progress)
+    assert session.conversation_memory is None
+
+
+def test_erase_deactivates_the_login_and_deletes_its_tokens(admin_api, erasable):
+    login_pk = erasable.user_id
+
+    admin_api.post(candidate_url(erasable, "erase"))
+
+    login = User.objects.get(pk=login_pk)
+    assert login.is_active is False
+    assert "lovelace" not in login.username
+    assert login.email == ""
+    assert not Token.objects.filter(user_id=login_pk).exists()
+    assert authenticate(username="ada.lovelace@example.com", password="x9-unused") is None
+    assert authenticate(username=login.username, password="x9-unused") is None
+
+
+def test_erase_removes_personal_data_from_the_audit_history(admin_api, erasable):
+    def history():
+        return list(Candidate.pgh_event_model.objects.filter(pgh_obj_id=erasable.pk))
+
+    assert any(event.phone == "+44 20 7946 0958" for event in history())  # Was recorded.
+
+    admin_api.post(candidate_url(erasable, "erase"))
+
+    events = history()
+    assert len(events) >= 3
+    for event in events:
+        for text in OLD_PERSONAL_DATA:
+            assert text not in f"{event.full_name} {event.email} {event.phone}"
+
+
+def test_erase_keeps_interviews_and_assessments(
+    admin_api, erasable, interview_in_progress, assessment
+):
+    admin_api.post(candidate_url(erasable, "erase"))
+
+    assert Interview.all_objects.filter(pk=interview_in_progress.pk, candidate=erasable).exists()
+    assert AssessmentResult.all_objects.filter(pk=assessment.pk).exists()
+    assert InterviewMessage.objects.filter(interview=interview_in_progress).count() == 2
+
+
+def test_erase_twice_gives_the_same_result(admin_api, erasable, interview_in_progress):
+    first = admin_api.post(candidate_url(erasable, "erase"))
+    snapshot = (
+        Candidate.all_objects.values("full_name", "email", "phone", "status").get(pk=erasable.pk),
+        list(Resume.all_objects.filter(candidate=erasable).values("file_url", "parsed_data")),
+        list(InterviewMessage.objects.values("content_text", "content_audio_url")),
+    )
+
+    second = admin_api.post(candidate_url(erasable, "erase"))
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    ignore = {"updated_at"}
+    assert {k: v for k, v in first.json().items() if k not in ignore} == {
+        k: v for k, v in second.json().items() if k not in ignore
+    }
+    assert snapshot == (
+        Candidate.all_objects.values("full_name", "email", "phone", "status").get(pk=erasable.pk),
+        list(Resume.all_objects.filter(candidate=erasable).values("file_url", "parsed_data")),
+        list(InterviewMessage.objects.values("content_text", "content_audio_url")),
+    )
+
+
+def test_erase_without_delete_candidate_is_403_and_changes_nothing(staff_api, erasable):
+    client = staff_api("candidates.view_candidate", "candidates.change_candidate")
+
+    response = client.post(candidate_url(erasable, "erase"))
+
+    assert response.status_code == 403
+    stored = Candidate.objects.get(pk=erasable.pk)
+    assert (stored.full_name, stored.email) == ("Augusta Ada King", "ada.lovelace@example.com")
+    assert User.objects.get(pk=erasable.user_id).is_active
+
+
+def test_staff_with_delete_candidate_can_erase(staff_api, erasable):
+    client = staff_api("candidates.view_candidate", "candidates.delete_candidate")
+
+    response = client.post(candidate_url(erasable, "erase"))
+
+    assert response.status_code == 200, response.content
+    assert "Lovelace" not in Candidate.all_objects.get(pk=erasable.pk).email
+
+
+# --- Candidate filters ------------------------------------------------------------------
+
+
+@pytest.fixture
+def roster(candidate):
+    """Ada (active, senior, python+postgresql), Grace (inactive), Linus (junior)."""
+    baker.make(
+        Candidate,
+        email="grace.hopper@example.com",
+        full_name="Grace Hopper",
+        status=Candidate.Status.INACTIVE,
+        experience_level=Candidate.ExperienceLevel.LEAD,
+        target_role="Compiler engineer",
+        skills=["python", "cobol"],
+    )
+    baker.make(
+        Candidate,
+        email="linus@kernel.example",
+        full_name="Linus Torvalds",
+        experience_level=Candidate.ExperienceLevel.JUNIOR,
+        target_role="Backend engineer II",
+        skills=["c", "git"],
+    )
+    for email, month in [
+        ("ada.lovelace@example.com", 1),
+        ("grace.hopper@example.com", 3),
+        ("linus@kernel.example", 6),
+    ]:
+        Candidate.objects.filter(email=email).update(
+            created_at=datetime(2024, month, 10, 12, 0, tzinfo=UTC)
+        )
+
+
+ADA, GRACE, LINUS = "ada.lovelace@example.com", "grace.hopper@example.com", "linus@kernel.example"
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, {ADA, GRACE, LINUS}),
+        ({"status": "inactive"}, {GRACE}),
+        ({"status": "active"}, {ADA, LINUS}),
+        ({"email": "ADA.Lovelace@Example.COM"}, {ADA}),
+        ({"email": "ada.lovelace"}, set()),
+        ({"search": "HOPPER"}, {GRACE}),
+        ({"search": "kernel.EX"}, {LINUS}),
+        ({"search": "a"}, {ADA, GRACE, LINUS}),
+        ({"experience_level": "junior"}, {LINUS}),
+        ({"target_role": "Backend engineer"}, {ADA}),
+        ({"skills": "python"}, {ADA, GRACE}),
+        ({"skills": "python,postgresql"}, {ADA}),
+        ({"skills": "python, cobol"}, {GRACE}),
+        ({"skills": "python,git"}, set()),
+        ({"created_after": "2024-02-01T00:00:00Z"}, {GRACE, LINUS}),
+        ({"created_before": "2024-02-01T00:00:00Z"}, {ADA}),
+        (
+            {"created_after": "2024-02-01T00:00:00+00:00", "created_before": "2024-04-01T00:00"},
+            {GRACE},
+        ),
+        ({"created_after": "2024-03-10T13:00:00+02:00"}, {GRACE, LINUS}),
+        ({"status": "active", "skills": "python"}, {ADA}),
+    ],
+)
+def test_candidate_filters(admin_api, roster, params, expected):
+    assert emails(admin_api.get(CANDIDATES, params)) == expected
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("created_after", "yesterday"),
+        ("created_before", "2024-13-01T00:00:00Z"),
+        ("status", "banned"),
+        ("experience_level", "guru"),
+    ],
+)
+def test_malformed_candidate_filter_is_400_naming_it(admin_api, roster, param, value):
+    response = admin_api.get(CANDIDATES, {param: value})
+
+    assert response.status_code == 400
+    assert list(response.json()) == [param]
+
+
+def test_candidate_filters_apply_within_a_candidate_logins_own_rows(candidate_api, other_candidate):
+    assert emails(candidate_api.get(CANDIDATES, {"search": "grace"})) == set()
+    assert emails(candidate_api.get(CANDIDATES, {"search": "ada"})) == {ADA}
+
+
+# --- Resumes ----------------------------------------------------------------------------
+
+
+def test_resume_list_and_retrieve_for_staff(admin_api, resume):
+    response = admin_api.get(RESUMES)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    [row] = response.json()["results"]
+    assert set(row) == RESUME_FIELDS | STAFF_ONLY_FIELDS
+    assert row["id"] == str(resume.pk)
+    assert row["candidate"] == str(resume.candidate_id)
+    assert row["parsing_status"] == "pending"
+    assert parse_datetime(row["uploaded_at"]) == resume.uploaded_at
+    assert admin_api.get(resume_url(resume)).json() == row
+
+
+def test_create_resume_returns_201_with_defaults(admin_api, candidate):
+    response = admin_api.post(RESUMES, new_resume_payload(candidate), format="json")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == RESUME_FIELDS | STAFF_ONLY_FIELDS
+    stored = Resume.objects.get(pk=body["id"])
+    assert stored.candidate == candidate
+    assert body["candidate"] == str(candidate.pk)
+    assert (body["parsing_status"], body["schema_version"], body["parsed_data"]) == (
+        "pending",
+        1,
+        None,
+    )
+    assert body["file_size"] == 2048
+    assert parse_datetime(body["created_at"]) == stored.created_at
+    assert body["uploaded_at"] is not None
+
+
+def test_put_replaces_a_resume(admin_api, resume):
+    payload = new_resume_payload(
+        resume.candidate,
+        file_name="ada-v3.pdf",
+        parsing_status="completed",
+        parsed_at="2024-05-01T10:00:00Z",
+        parsed_data={"skills": ["python"], "years": 12},
+        schema_version=2,
+    )
+
+    response = admin_api.put(resume_url(resume), payload, format="json")
+
+    assert response.status_code == 200, response.content
+    resume.refresh_from_db()
+    assert resume.file_name == "ada-v3.pdf"
+    assert resume.parsing_status == "completed"
+    assert resume.parsed_data == {"skills": ["python"], "years": 12}
+    assert resume.parsed_at == datetime(2024, 5, 1, 10, tzinfo=UTC)
+    assert response.json()["parsed_data"] == {"skills": ["python"], "years": 12}
+
+
+def test_patch_changes_a_resumes_parsing_status(admin_api, resume):
+    response = admin_api.patch(resume_url(resume), {"parsing_status": "failed"}, format="json")
+
+    assert response.status_code == 200, response.content
+    resume.refresh_from_db()
+    assert resume.parsing_status == "failed"
+    assert resume.file_name == "ada-lovelace.pdf"
+
+
+def test_delete_soft_deletes_a_resume(admin_api, admin_user, resume):
+    response = admin_api.delete(f"{resume_url(resume)}?reason=wrong+file")
+
+    assert response.status_code == 204
+    stored = Resume.all_objects.get(pk=resume.pk)
+    assert (stored.deletion_reason, stored.deleted_by) == ("wrong file", admin_user)
+    assert stored.deleted_at is not None
+    assert admin_api.get(resume_url(resume)).status_code == 404
+    assert admin_api.get(RESUMES).json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("file_url", "ftp://files.example.com/ada.pdf"),
+        ("file_url", "javascript:alert(1)"),
+        ("file_url", ""),
+        ("file_name", ""),
+        ("file_size", 0),
+        ("file_size", -5),
+        ("file_size", "big"),
+        ("parsing_status", "done"),
+        ("candidate", "not-a-uuid"),
+        ("candidate", NOWHERE),
+        ("candidate", None),
+        ("schema_version", 0),
+        ("parsed_at", "last tuesday"),
+    ],
+)
+def test_invalid_resume_field_is_refused_naming_the_field(admin_api, candidate, field, value):
+    before = row_counts()
+
+    response = admin_api.post(
+        RESUMES, new_resume_payload(candidate, **{field: value}), format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+    assert row_counts() == before
+
+
+def test_resume_for_a_soft_deleted_candidate_is_refused(admin_api, candidate):
+    candidate.soft_delete(reason="gone")
+
+    response = admin_api.post(RESUMES, new_resume_payload(candidate), format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["candidate"]
+
+
+def test_malformed_resume_body_is_400(admin_api, candidate):
+    before = row_counts()
+
+    response = admin_api.post(
+        RESUMES, data=json.dumps([new_resume_payload(candidate)]), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert row_counts() == before
+
+
+def test_engine_cannot_create_resumes(engine_api, candidate):
+    before = row_counts()
+
+    response = engine_api.post(RESUMES, new_resume_payload(candidate), format="json")
+
+    assert response.status_code == 403
+    assert row_counts() == before
+
+
+@pytest.fixture
+def resumes_of_two(resume, other_candidate):
+    Resume.objects.filter(pk=resume.pk).update(parsing_status="completed")
+    return resume, other_candidate.resumes.get()
+
+
+def test_resume_filter_by_candidate(admin_api, resumes_of_two):
+    _ada_resume, grace_resume = resumes_of_two
+
+    response = admin_api.get(RESUMES, {"candidate": str(grace_resume.candidate_id)})
+
+    assert result_ids(response) == {str(grace_resume.pk)}
+
+
+@pytest.mark.parametrize(
+    ("status", "owner"), [("completed", "ada"), ("pending", "grace"), ("failed", None)]
+)
+def test_resume_filter_by_parsing_status(admin_api, resumes_of_two, status, owner):
+    ada_resume, grace_resume = resumes_of_two
+    expected = {"ada": {str(ada_resume.pk)}, "grace": {str(grace_resume.pk)}, None: set()}[owner]
+
+    assert result_ids(admin_api.get(RESUMES, {"parsing_status": status})) == expected
+
+
+@pytest.mark.parametrize(
+    ("param", "value"), [("candidate", "not-a-uuid"), ("parsing_status", "parsed")]
+)
+def test_malformed_resume_filter_is_400_naming_it(admin_api, resume, param, value):
+    response = admin_api.get(RESUMES, {param: value})
+
+    assert response.status_code == 400
+    assert list(response.json()) == [param]
+
+
+# --- Query counts -----------------------------------------------------------------------
+
+
+def _make_candidates_with_resumes(start: int, count: int) -> None:
+    for number in range(start, start + count):
+        login = User.objects.create_user(f"person{number}@example.com", password="x9-unused")
+        person = baker.make(
+            Candidate,
+            email=f"person{number}@example.com",
+            full_name=f"Person {number}",
+            skills=["python"],
+            user=login,
+        )
+        baker.make(
+            Resume,
+            candidate=person,
+            file_url=f"https://files.example.com/{number}.pdf",
+            file_name=f"{number}.pdf",
+            file_size=100,
+        )
+
+
+@pytest.mark.parametrize("path", [CANDIDATES, RESUMES])
+def test_list_query_count_does_not_grow_with_rows(
+    recruiter_api, django_assert_max_num_queries, path
+):
+    _make_candidates_with_resumes(0, 5)
+    recruiter_api.get(path)  # Warm the per-user permission cache.
+    with CaptureQueriesContext(connection) as few_rows:
+        assert recruiter_api.get(path).json()["count"] == 5
+
+    _make_candidates_with_resumes(5, 25)
+    with django_assert_max_num_queries(len(few_rows.captured_queries)):
+        response = recruiter_api.get(path)
+
+    assert response.json()["count"] == 30
+    assert len(response.json()["results"]) == 30
+    assert len(few_rows.captured_queries) <= 3  # A count and a page, give or take one.
