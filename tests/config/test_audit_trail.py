@@ -110,3 +110,22 @@ def test_changes_made_through_a_request_name_the_user_and_url(admin_client, cand
         "user": response.wsgi_request.user.pk,
         "url": url,
     }
+
+
+def test_api_changes_name_the_token_user(interview):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    engine = baker.make("auth.User", username="interview-engine", is_superuser=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=engine).key}")
+
+    response = client.post(f"/api/v1/interviews/{interview.pk}/start/")
+
+    assert response.status_code == 200
+    before, after = _events(Interview, interview)[-2:]
+    assert (before.status, after.status) == ("scheduled", "in_progress")
+    assert after.pgh_context.metadata == {
+        "user": engine.pk,
+        "url": f"/api/v1/interviews/{interview.pk}/start/",
+    }
