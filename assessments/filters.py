@@ -2,12 +2,26 @@ from django import forms
 from django_filters import rest_framework as filters
 
 from assessments.models import AssessmentResult
+from config.json import loads_strict
+
+
+class JSONQueryField(forms.CharField):
+    """A JSON document in a query parameter, as jsonb would accept it."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return loads_strict(value)
+        except ValueError as error:
+            raise forms.ValidationError(f"Enter valid JSON ({error}).", code="invalid") from error
 
 
 class JSONFilter(filters.Filter):
     """A filter whose value is a JSON document; malformed JSON is a 400 naming it."""
 
-    field_class = forms.JSONField
+    field_class = JSONQueryField
 
 
 class AssessmentFilter(filters.FilterSet):

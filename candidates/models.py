@@ -17,6 +17,9 @@ from config.models import (
     choices_check,
 )
 
+#: Erased candidates keep a unique, undeliverable address (RFC 2606 reserves .invalid).
+ERASED_DOMAIN = "erased.invalid"
+
 
 class LowercaseEmailField(models.EmailField):
     """An email address kept lower-cased, in Python and in every lookup."""
@@ -134,6 +137,14 @@ class Candidate(BaseModel, SoftDeleteModel):
                 ]
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_erased(self) -> bool:
+        """Whether erase_candidate has removed this candidate's personal data."""
+        return self.email == self.erased_email()
+
+    def erased_email(self) -> str:
+        return f"erased-{self.pk}@{ERASED_DOMAIN}"
 
     def _soft_delete_fields(self):
         return [*super()._soft_delete_fields(), "status"]

@@ -76,7 +76,17 @@ class CandidateSerializer(ModelCleanMixin, PortalSerializer):
             except DjangoValidationError as error:
                 raise serializers.ValidationError({"password": list(error.messages)}) from error
             attrs["password"] = password
+        self._check_login_username(attrs, creating_login=password is not None)
         return attrs
+
+    def _check_login_username(self, attrs, *, creating_login: bool) -> None:
+        """A login's username is the email; Django caps usernames at 150 characters."""
+        has_login = creating_login or (self.instance is not None and self.instance.user_id)
+        limit = get_user_model()._meta.get_field("username").max_length
+        if has_login and len(attrs.get("email", "")) > limit:
+            raise serializers.ValidationError(
+                {"email": [f"With a login, the email can have at most {limit} characters."]}
+            )
 
 
 class ResumeSerializer(ModelCleanMixin, PortalSerializer):
@@ -101,3 +111,11 @@ class ResumeSerializer(ModelCleanMixin, PortalSerializer):
         ]
         read_only_fields = ["deleted_at", "deleted_by", "deletion_reason"]
         extra_kwargs = {"candidate": {"queryset": Candidate.objects.all()}}
+
+    def validate_candidate(self, candidate):
+        moving = self.instance is not None and candidate.pk != self.instance.candidate_id
+        if moving and self.instance.interviews.exists():
+            raise serializers.ValidationError(
+                "This resume is used by interviews; it cannot move to another candidate."
+            )
+        return candidate

@@ -50,11 +50,9 @@ def erase_candidate(candidate: Candidate, *, by=None) -> Candidate:
     what they hold through ``candidate_erased``.
     """
     candidate = Candidate.all_objects.select_for_update().get(pk=candidate.pk)
-    anonymous = {
-        "full_name": ERASED_NAME,
-        "email": f"erased-{candidate.pk}@erased.invalid",
-        "phone": "",
-    }
+    if candidate.is_erased:
+        return candidate  # Done before: no new writes, no new history.
+    anonymous = {"full_name": ERASED_NAME, "email": candidate.erased_email(), "phone": ""}
     for name, value in anonymous.items():
         setattr(candidate, name, value)
     candidate.save(update_fields=[*anonymous, "updated_at"])

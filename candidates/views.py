@@ -7,19 +7,25 @@ from candidates import services
 from candidates.filters import CandidateFilter, ResumeFilter
 from candidates.models import Candidate, Resume
 from candidates.serializers import CandidateSerializer, ResumeSerializer
-from config.api import UUID_LOOKUP, candidate_of
-from config.openapi import DELETE_REASON, ERRORS
+from config.api import UUID_LOOKUP, Conflict, candidate_of
+from config.openapi import CONFLICT, DELETE_REASON, ERRORS
 
 MANAGE_ACTIONS = ("restore", "erase")
 
 
 class SoftDeleteDestroyMixin(mixins.DestroyModelMixin):
-    """DELETE hides the row (204); ``?reason=`` is recorded with it."""
+    """DELETE hides the row (204); ``?reason=`` is recorded with it.
+
+    Deleting a row that is already deleted changes nothing: the first deletion's
+    who, when and why stay on record.
+    """
 
     def perform_destroy(self, instance):
-        instance.soft_delete(
-            by=self.request.user, reason=self.request.query_params.get("reason", "")
-        )
+        reason = self.request.query_params.get("reason", "")
+        if "\x00" in reason:
+            raise exceptions.ValidationError({"reason": ["May not contain NUL characters."]})
+        if not instance.is_deleted:
+            instance.soft_delete(by=self.request.user, reason=reason)
 
 
 @extend_schema_view(
@@ -51,6 +57,7 @@ class CandidateViewSet(
         "restore": ["candidates.change_candidate"],
         "erase": ["candidates.delete_candidate"],
     }
+    staff_actions = ("restore", "erase")
 
     def get_queryset(self):
         own = candidate_of(self.request.user)
@@ -74,11 +81,13 @@ class CandidateViewSet(
     def perform_update(self, serializer):
         services.update_candidate(serializer.instance, **serializer.validated_data)
 
-    @extend_schema(request=None, responses={200: CandidateSerializer, **ERRORS})
+    @extend_schema(request=None, responses={200: CandidateSerializer, **ERRORS, **CONFLICT})
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         """Bring a soft-deleted candidate back (status becomes active)."""
         candidate = self.get_object()
+        if candidate.is_erased:
+            raise Conflict("An erased candidate cannot be restored.")
         if candidate.is_deleted:
             candidate.restore()
         return Response(self.get_serializer(candidate).data)

@@ -2,6 +2,7 @@
 
 from copy import copy
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, models
 from rest_framework import (
@@ -53,6 +54,7 @@ class PortalPermission(permissions.DjangoModelPermissions):
     * Everyone else (staff, the interview engine's service account) needs the Django
       model permission for the action: view_ for reads, add_/change_/delete_ for
       writes, or what the view's ``action_permissions`` names for custom actions.
+      Actions in the view's ``staff_actions`` also need a staff login.
     """
 
     perms_map = {
@@ -80,7 +82,10 @@ class PortalPermission(permissions.DjangoModelPermissions):
             return request.method in permissions.SAFE_METHODS and getattr(
                 view, "action", None
             ) in getattr(view, "candidate_actions", ())
-        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        action = getattr(view, "action", None)
+        if action in getattr(view, "staff_actions", ()) and not user.is_staff:
+            return False
+        required = getattr(view, "action_permissions", {}).get(action)
         if required is not None:
             if isinstance(required, dict):
                 required = required.get(request.method, ())
@@ -217,7 +222,11 @@ def exception_handler(exc, context):
     two requests, typically — and the database refused it; the client gets the
     reason, never a 500.
     """
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, ObjectDoesNotExist):
+        # A row that vanished (say, soft-deleted by another request) between the
+        # view's lookup and a service's locked re-read.
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_as_api_errors(exc))
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError(

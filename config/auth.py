@@ -6,12 +6,14 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
 from config.openapi import VALIDATION
+from config.parsers import SafeJSONParser
 
 
 class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password for an API token."""
 
     permission_classes = [permissions.AllowAny]
+    parser_classes = [SafeJSONParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth_token"
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, router
 from django.utils import timezone
 
-from config.json import ExactJSONEncoder
+from config.json import MAX_DEPTH, ExactJSONEncoder, contains_nul, depth_exceeds
 
 
 class TransactionNow(models.Func):
@@ -74,25 +74,19 @@ def choices_check(field: str, choices: type[models.TextChoices], *, name: str):
 
 
 def validate_storable_json(value) -> None:
-    """Refuse what jsonb cannot store: NUL characters and NaN or Infinity."""
+    """Refuse what jsonb cannot store (NUL characters, NaN, Infinity) or nests absurdly."""
+    if depth_exceeds(value):
+        raise ValidationError(
+            "JSON documents may nest at most %(limit)s levels deep.", params={"limit": MAX_DEPTH}
+        )
     try:
         json.dumps(value, cls=ExactJSONEncoder, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise ValidationError(
             "Not a storable JSON document: %(error)s", params={"error": error}
         ) from error
-    if _contains_nul(value):
+    if contains_nul(value):
         raise ValidationError("JSON text may not contain NUL (\\u0000) characters.")
-
-
-def _contains_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(_contains_nul(item) for item in value)
-    return False
 
 
 def JSONDocumentField(**kwargs):  # noqa: N802 - reads as a field class at the call site

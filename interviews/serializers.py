@@ -84,6 +84,8 @@ class InterviewMessageSerializer(PortalSerializer):
         ]
         # The server assigns the number and the session; the interview is in the URL.
         read_only_fields = ["interview", "session", "sequence_number"]
+        # No audio is null, not "": an empty link is a mistake worth a 400.
+        extra_kwargs = {"content_audio_url": {"allow_blank": False}}
         # Uniqueness of client_message_id makes a retry a replay, not an error.
         validators = []
 

@@ -159,10 +159,11 @@ class InterviewSessionView(generics.GenericAPIView):
         header = request.headers.get("If-Match")
         if header is None or header.strip() == "*":
             return None
-        tags = [tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")]
-        # Matching any listed tag is a match: check against the current version, and
-        # let the conditional UPDATE catch a writer that gets in between.
-        if str(session.version) in tags:
+        # Strong comparison (RFC 9110): a weak tag (W/"3") never matches. Any listed
+        # tag matching the current version will do; the conditional UPDATE then
+        # catches a writer that gets in between.
+        tags = [tag.strip() for tag in header.split(",")]
+        if f'"{session.version}"' in tags:
             return session.version
         raise PreconditionFailed(
             f"The session is at version {session.version}, not {header}; read it again."
@@ -197,7 +198,8 @@ class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = InterviewMessage.objects.all()
     serializer_class = InterviewMessageSerializer
     filterset_class = MessageFilter
-    ordering_fields = []
+    ordering_fields = ["sequence_number", "created_at"]
+    ordering = ["sequence_number"]
     candidate_actions = ("list",)
 
     @cached_property
@@ -207,7 +209,7 @@ class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
     def get_queryset(self):
-        return InterviewMessage.objects.filter(interview=self.interview).order_by("sequence_number")
+        return InterviewMessage.objects.filter(interview=self.interview)
 
     def create(self, request, interview_id):
         serializer = self.get_serializer(data=request.data)

@@ -629,6 +629,18 @@ def test_review_permission_alone_is_enough_to_review(reviewer_only_api, assessme
     assert response.json()["reviewed_by"] == user_of(reviewer_only_api).pk
 
 
+def test_review_needs_the_view_permission_too(make_staff, assessment):
+    client = APIClient()
+    client.force_authenticate(
+        make_staff("assessments.review_assessmentresult", username="blind-reviewer")
+    )
+
+    response = client.post(review_url(assessment), {"review_status": "approved"}, format="json")
+
+    assert response.status_code == 403
+    assert AssessmentResult.objects.get(pk=assessment.pk).review_status == "pending"
+
+
 # --- Permissions --------------------------------------------------------------------
 
 

@@ -163,3 +163,45 @@ class TestSchema:
         assets = re.findall(r'(?:src|href)="([^"]+)"', docs.content.decode())
         assert assets
         assert all(not asset.startswith(("http:", "https:", "//")) for asset in assets)
+
+
+class TestHostileJSON:
+    @pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/api/v1/candidates/"])
+    def test_a_body_nested_past_the_stack_answers_400(self, admin_api, path):
+        response = admin_api.generic("POST", path, "[" * 50_000, content_type="application/json")
+        assert response.status_code == 400
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "[" * 500 + "]" * 500,
+            "9" * 5000,
+            "NaN",
+            '{"python": Infinity}',
+            '{"python": 1e400}',
+            '{"python": ',
+        ],
+    )
+    def test_bad_json_in_a_filter_answers_400_naming_it(self, admin_api, value):
+        response = admin_api.get("/api/v1/assessments/", {"skill_scores__contains": value})
+        assert response.status_code == 400
+        assert list(response.json()) == ["skill_scores__contains"]
+
+    def test_a_json_field_nested_too_deeply_answers_400_naming_it(self, admin_api, resume):
+        deep = []
+        for _ in range(400):
+            deep = [deep]
+        response = admin_api.patch(
+            f"/api/v1/resumes/{resume.pk}/", {"parsed_data": deep}, format="json"
+        )
+        assert response.status_code == 400
+        assert list(response.json()) == ["parsed_data"]
+
+
+def test_a_row_that_vanished_midway_answers_404():
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from config.api import exception_handler
+
+    response = exception_handler(ObjectDoesNotExist(), {})
+    assert response.status_code == 404

@@ -409,3 +409,42 @@ class TestTranscript:
         with django_assert_max_num_queries(9):
             response = engine_api.post(url, QUESTION, format="json")
         assert response.status_code == 201
+
+
+class TestReviewedEdges:
+    def test_an_empty_audio_link_is_a_field_error(self, engine_api, interview_in_progress):
+        response = engine_api.post(
+            _messages_url(interview_in_progress),
+            QUESTION | {"content_audio_url": ""},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "content_audio_url" in response.json()
+
+    def test_a_weak_etag_does_not_match(self, engine_api, interview):
+        response = engine_api.patch(
+            _session_url(interview),
+            {"questions_asked_count": 1},
+            format="json",
+            HTTP_IF_MATCH='W/"1"',
+        )
+        assert response.status_code == 412
+        assert InterviewSession.objects.get(interview=interview).version == 1
+
+    def test_any_listed_etag_may_match(self, engine_api, interview):
+        response = engine_api.patch(
+            _session_url(interview),
+            {"questions_asked_count": 1},
+            format="json",
+            HTTP_IF_MATCH='"7", "1"',
+        )
+        assert response.status_code == 200
+
+    def test_the_transcript_can_be_ordered_by_its_timestamps(
+        self, engine_api, interview_in_progress
+    ):
+        url = _messages_url(interview_in_progress)
+        for number in range(3):
+            engine_api.post(url, QUESTION | {"content_text": f"Q{number}"}, format="json")
+        newest = engine_api.get(f"{url}?ordering=-created_at").json()["results"]
+        assert [m["sequence_number"] for m in newest] == [3, 2, 1]
