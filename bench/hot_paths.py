@@ -202,7 +202,9 @@ def plan_of(condition: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN SELECT id FROM assessment_results WHERE {condition}")
         plan = " ".join(row[0] for row in cursor.fetchall())
-    return "GIN index" if "_gin" in plan else "NO INDEX: " + plan[:60]
+    if "_gin" in plan:
+        return "plan: GIN index"
+    return "plan: " + plan.split("(")[0].strip() + " (the planner's choice at this size)"
 
 
 def main():

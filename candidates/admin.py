@@ -1,16 +1,208 @@
-from django.contrib import admin
+import csv
 
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from candidates import services
 from candidates.models import Candidate, Resume
-from config.admin import SoftDeleteAdmin
+from config.admin import SoftDeleteAdmin, audit_history
+
+CSV_COLUMNS = [
+    "id",
+    "email",
+    "full_name",
+    "phone",
+    "status",
+    "target_role",
+    "experience_level",
+    "timezone",
+    "skills",
+    "created_at",
+    "deleted_at",
+]
+#: A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class ResumeInline(admin.TabularInline):
+    model = Resume
+    fields = ["file_link", "file_size", "parsing_status", "uploaded_at", "deleted_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return Resume.all_objects.all()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="File")
+    def file_link(self, resume):
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>',
+            resume.file_url,
+            resume.file_name,
+        )
 
 
 @admin.register(Candidate)
 class CandidateAdmin(SoftDeleteAdmin):
-    list_display = ["full_name", "email", "status", "target_role", "experience_level", "created_at"]
-    list_filter = ["status", "experience_level", "created_at"]
+    list_display = [
+        "full_name",
+        "email",
+        "status",
+        "target_role",
+        "experience_level",
+        "interview_count",
+        "created_at",
+    ]
+    list_filter = ["status", "experience_level", "target_role", "created_at"]
     search_fields = ["full_name", "email"]
     ordering = ["-created_at"]
     raw_id_fields = ["user"]
+    inlines = [ResumeInline]
+    actions = [*SoftDeleteAdmin.actions, "erase_selected", "export_csv"]
+    readonly_fields = [
+        "id",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "deleted_by",
+        "deletion_reason",
+        "interviews_overview",
+        "history",
+    ]
+    fieldsets = [
+        (None, {"fields": ["email", "full_name", "phone", "status", "user"]}),
+        ("Profile", {"fields": ["target_role", "experience_level", "timezone", "skills"]}),
+        ("Interviews", {"fields": ["interviews_overview"]}),
+        (
+            "Record",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "id",
+                    "created_at",
+                    "updated_at",
+                    "deleted_at",
+                    "deleted_by",
+                    "deletion_reason",
+                    "history",
+                ],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                live_interviews=Count("interviews", filter=Q(interviews__deleted_at__isnull=True))
+            )
+        )
+
+    @admin.display(description="Interviews", ordering="live_interviews")
+    def interview_count(self, candidate):
+        return candidate.live_interviews
+
+    @admin.display(description="Interviews")
+    def interviews_overview(self, candidate):
+        rows = [
+            (
+                reverse("admin:interviews_interview_change", args=[interview.pk]),
+                interview.get_role_type_display(),
+                interview.get_status_display(),
+                f"{interview.scheduled_for or interview.created_at:%Y-%m-%d %H:%M}",
+            )
+            for interview in candidate.interviews.order_by("-created_at")
+        ]
+        if not rows:
+            return "—"
+        return format_html_join(
+            "",
+            '<div><a href="{}">{} interview</a> — {}, {}</div>',
+            rows,
+        )
+
+    @admin.display(description="Change history")
+    def history(self, candidate):
+        return audit_history(candidate)
+
+    def has_erase_permission(self, request):
+        return request.user.is_staff and request.user.has_perm("candidates.delete_candidate")
+
+    @admin.action(description="Erase personal data (right to erasure)…", permissions=["erase"])
+    def erase_selected(self, request, queryset):
+        if "confirm" in request.POST:
+            targets = list(queryset)
+            for candidate in targets:
+                services.erase_candidate(candidate, by=request.user)
+            self.message_user(
+                request,
+                f"Erased the personal data of {len(targets)} candidates.",
+                messages.SUCCESS,
+            )
+            return None
+        return self._erase_page(request, queryset)
+
+    def _erase_page(self, request, queryset):
+        response = self._confirmation_page(
+            request,
+            queryset,
+            action="erase_selected",
+            title="Erase personal data",
+            explanation="Erasure cannot be undone.",
+        )
+        response.context_data["removed"] = [
+            "name, email address and phone number (also from the change history)",
+            "resume links and parsed resumes",
+            "the candidate's answers in interview transcripts (replaced by [erased])",
+            "every audio recording link of their interviews",
+            "the AI's working memory and its inputs and outputs about them",
+            "their login: it is deactivated and its API tokens deleted",
+        ]
+        response.context_data["kept"] = [
+            "an anonymous, deleted candidate record",
+            "interviews, the interviewer's questions, timings and scores, for statistics",
+        ]
+        return response
+
+    @admin.action(description="Export selected as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = f'attachment; filename="candidates-{stamp}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(CSV_COLUMNS)
+        for candidate in queryset.order_by("created_at").iterator():
+            writer.writerow([csv_cell(getattr(candidate, column)) for column in CSV_COLUMNS])
+        return response
+
+
+@admin.register(Resume)
+class ResumeAdmin(SoftDeleteAdmin):
+    list_display = ["file_name", "candidate", "parsing_status", "file_size", "uploaded_at"]
+    list_filter = ["parsing_status", "uploaded_at"]
+    list_select_related = ["candidate"]
+    search_fields = ["file_name", "candidate__email", "candidate__full_name"]
+    autocomplete_fields = ["candidate"]
     readonly_fields = [
         "id",
         "created_at",
@@ -19,15 +211,3 @@ class CandidateAdmin(SoftDeleteAdmin):
         "deleted_by",
         "deletion_reason",
     ]
-    show_full_result_count = False
-
-
-@admin.register(Resume)
-class ResumeAdmin(SoftDeleteAdmin):
-    list_display = ["file_name", "candidate", "parsing_status", "uploaded_at"]
-    list_filter = ["parsing_status", "uploaded_at"]
-    list_select_related = ["candidate"]
-    search_fields = ["file_name", "candidate__email", "candidate__full_name"]
-    raw_id_fields = ["candidate"]
-    readonly_fields = ["id", "created_at", "updated_at"]
-    show_full_result_count = False

@@ -1,29 +1,190 @@
-"""Deleting from the admin soft-deletes."""
+"""The candidates admin: lists, soft delete with a reason, restore, erase, CSV export."""
 
-from candidates.models import Candidate
+import csv
+import io
 
+import pytest
+from django.contrib.auth.models import Group, User
+from model_bakery import baker
 
-def test_deleting_a_candidate_in_the_admin_soft_deletes_it(admin_client, candidate, interview):
-    url = f"/admin/candidates/candidate/{candidate.pk}/delete/"
+from candidates.models import Candidate, Resume
+from interviews.models import InterviewMessage
 
-    response = admin_client.post(url, {"post": "yes"})
-
-    assert response.status_code == 302
-    assert not Candidate.objects.filter(pk=candidate.pk).exists()
-    kept = Candidate.all_objects.get(pk=candidate.pk)
-    assert kept.status == Candidate.Status.DELETED
-    assert kept.deleted_by == response.wsgi_request.user
-    assert kept.interviews.get() == interview
+CHANGELIST = "/admin/candidates/candidate/"
 
 
-def test_the_bulk_delete_action_soft_deletes_the_selection(admin_client, candidate):
-    other = Candidate.objects.create(email="grace@example.com", full_name="Grace Hopper")
-
-    response = admin_client.post(
-        "/admin/candidates/candidate/",
-        {"action": "delete_selected", "_selected_action": [candidate.pk, other.pk], "post": "yes"},
+def _action(client, action, candidates, query="", **extra):
+    return client.post(
+        CHANGELIST + query,
+        {"action": action, "_selected_action": [str(c.pk) for c in candidates], **extra},
     )
 
-    assert response.status_code == 302
-    assert Candidate.objects.count() == 0
-    assert Candidate.all_objects.deleted().count() == 2
+
+@pytest.fixture
+def recruiter_client(client, db):
+    user = User.objects.create_user("recruiter", password="x9-unused", is_staff=True)
+    user.groups.add(Group.objects.get(name="Recruiters"))
+    client.force_login(user)
+    return client
+
+
+class TestList:
+    def test_deleted_candidates_are_hidden_unless_asked_for(self, admin_client, candidate):
+        other = Candidate.objects.create(email="gone@example.com", full_name="Gone Away")
+        other.soft_delete(reason="duplicate")
+
+        live = admin_client.get(CHANGELIST)
+        deleted = admin_client.get(f"{CHANGELIST}?deleted=yes")
+
+        assert candidate.full_name in live.text
+        assert "Gone Away" not in live.text
+        assert "Gone Away" in deleted.text
+        assert candidate.full_name not in deleted.text
+
+    def test_search_finds_by_name_and_email(self, admin_client, candidate, other_candidate):
+        by_email = admin_client.get(f"{CHANGELIST}?q=grace.hopper")
+        by_name = admin_client.get(f"{CHANGELIST}?q=lovelace")
+        assert "Grace Hopper" in by_email.text
+        assert "Ada Lovelace" not in by_email.text
+        assert "Ada Lovelace" in by_name.text
+
+    def test_list_query_count_does_not_grow_with_rows(
+        self, admin_client, db, django_assert_max_num_queries
+    ):
+        for number in range(60):
+            candidate = Candidate.objects.create(
+                email=f"c{number}@example.com", full_name=f"Candidate {number}"
+            )
+            baker.make("interviews.Interview", candidate=candidate, role_type="python")
+        with django_assert_max_num_queries(12):
+            response = admin_client.get(f"{CHANGELIST}?deleted=all")
+        assert response.status_code == 200
+        assert "Candidate 59" in response.text
+
+
+class TestSoftDelete:
+    def test_deleting_asks_for_a_reason_then_hides(self, admin_client, candidate, interview):
+        confirm = _action(admin_client, "soft_delete_selected", [candidate])
+        assert confirm.status_code == 200
+        assert "Delete with a reason" in confirm.text
+        assert Candidate.objects.filter(pk=candidate.pk).exists()
+
+        done = _action(
+            admin_client, "soft_delete_selected", [candidate], confirm="yes", reason="Asked us to"
+        )
+
+        assert done.status_code == 302
+        kept = Candidate.all_objects.get(pk=candidate.pk)
+        assert (kept.status, kept.deletion_reason) == ("deleted", "Asked us to")
+        assert kept.deleted_by.username == "admin"
+        assert kept.interviews.get() == interview
+
+    def test_the_delete_page_soft_deletes(self, admin_client, candidate, interview):
+        response = admin_client.post(f"{CHANGELIST}{candidate.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 302
+        assert Candidate.all_objects.get(pk=candidate.pk).is_deleted
+        assert Candidate.all_objects.get(pk=candidate.pk).interviews.count() == 1
+
+    def test_restore_brings_them_back(self, admin_client, candidate):
+        candidate.soft_delete(reason="mistake")
+        # Deleted rows are selected on the list of deleted ones.
+        response = _action(admin_client, "restore_selected", [candidate], query="?deleted=yes")
+        assert response.status_code == 302
+        assert Candidate.objects.get(pk=candidate.pk).status == "active"
+
+
+class TestErase:
+    def test_erase_shows_what_will_be_removed_before_doing_it(self, admin_client, candidate):
+        page = _action(admin_client, "erase_selected", [candidate])
+
+        assert page.status_code == 200
+        assert "What will be removed for good" in page.text
+        assert "resume links and parsed resumes" in page.text
+        assert Candidate.objects.get(pk=candidate.pk).full_name == "Ada Lovelace"
+
+    def test_confirming_erases(self, admin_client, candidate, message):
+        baker.make(
+            InterviewMessage,
+            interview=message.interview,
+            session=message.session,
+            sequence_number=2,
+            message_type="candidate_response",
+            content_text="My answer, with personal details.",
+        )
+
+        response = _action(admin_client, "erase_selected", [candidate], confirm="yes")
+
+        assert response.status_code == 302
+        erased = Candidate.all_objects.get(pk=candidate.pk)
+        assert erased.is_erased
+        assert erased.full_name == "Erased candidate"
+        assert InterviewMessage.objects.get(sequence_number=2).content_text == "[erased]"
+        assert Resume.all_objects.get(candidate=candidate).parsed_data is None
+
+    def test_recruiters_have_no_erase_or_delete(self, recruiter_client, candidate):
+        page = recruiter_client.get(CHANGELIST)
+        assert page.status_code == 200
+        assert "erase_selected" not in page.text
+        assert "soft_delete_selected" not in page.text
+        assert "export_csv" in page.text
+
+        response = _action(recruiter_client, "erase_selected", [candidate], confirm="yes")
+        assert Candidate.objects.get(pk=candidate.pk).full_name == "Ada Lovelace"
+        assert response.status_code in (200, 302)
+
+
+class TestCsvExport:
+    def test_exports_the_selection(self, admin_client, candidate, other_candidate):
+        response = _action(admin_client, "export_csv", [candidate, other_candidate])
+
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert [row["email"] for row in rows] == [candidate.email, other_candidate.email]
+        assert rows[0]["skills"] == "python; postgresql"
+
+    @pytest.mark.parametrize("dangerous", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"])
+    def test_cells_that_a_spreadsheet_would_run_are_escaped(self, admin_client, db, dangerous):
+        candidate = Candidate.objects.create(
+            email="formula@example.com", full_name=dangerous, target_role=dangerous
+        )
+
+        response = _action(admin_client, "export_csv", [candidate])
+
+        [row] = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert row["full_name"] == "'" + dangerous
+        assert row["target_role"] == "'" + dangerous
+
+
+class TestJSONEditing:
+    def _form(self, resume, parsed_data):
+        return {
+            "candidate": str(resume.candidate_id),
+            "file_url": resume.file_url,
+            "file_name": resume.file_name,
+            "file_size": resume.file_size,
+            "uploaded_at_0": "2026-11-01",
+            "uploaded_at_1": "10:00:00",
+            "parsing_status": "completed",
+            "parsed_data": parsed_data,
+            "schema_version": 1,
+        }
+
+    def test_invalid_json_is_a_form_error(self, admin_client, resume):
+        url = f"/admin/candidates/resume/{resume.pk}/change/"
+
+        response = admin_client.post(url, self._form(resume, '{"skills": ["python",'))
+
+        assert response.status_code == 200
+        assert "Enter a valid JSON." in response.text
+        assert Resume.objects.get(pk=resume.pk).parsed_data is None
+
+    def test_valid_json_is_saved_and_shown_indented(self, admin_client, resume):
+        url = f"/admin/candidates/resume/{resume.pk}/change/"
+
+        response = admin_client.post(url, self._form(resume, '{"skills": ["python", "sql"]}'))
+
+        assert response.status_code == 302
+        assert Resume.objects.get(pk=resume.pk).parsed_data == {"skills": ["python", "sql"]}
+        page = admin_client.get(url).text
+        assert "{\n  &quot;skills&quot;: [" in page

@@ -1,0 +1,96 @@
+"""Assessment review in the admin: scores beside the reasoning, approve or override."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+
+from assessments.models import AssessmentResult
+
+
+def _change_url(assessment):
+    return f"/admin/assessments/assessmentresult/{assessment.pk}/change/"
+
+
+def _review_url(assessment):
+    return f"/admin/assessments/assessmentresult/{assessment.pk}/review/"
+
+
+@pytest.fixture
+def recruiter(client, db):
+    user = User.objects.create_user("recruiter", password="x9-unused", is_staff=True)
+    user.groups.add(Group.objects.get(name="Recruiters"))
+    client.force_login(user)
+    return user
+
+
+def test_the_page_shows_a_chart_of_the_scores_next_to_the_reasoning(admin_client, assessment):
+    assessment.ai_reasoning = {"summary": "Solid on <asyncio>."}
+    assessment.skill_scores = {"python": {"score": 82, "level": "advanced"}, "sql": 40}
+    assessment.save()
+
+    page = admin_client.get(_change_url(assessment)).text
+
+    assert '<svg class="skill-chart"' in page
+    assert 'width="246"' in page  # 82% of the 300-pixel track.
+    assert 'width="120"' in page  # sql: 40%.
+    assert "Solid on &lt;asyncio&gt;." in page
+    assert 'id="review-form"' in page
+
+
+def test_a_recruiter_approves(client, recruiter, assessment):
+    response = client.post(_review_url(assessment), {"review_status": "approved"})
+
+    assert response.status_code == 302
+    reviewed = AssessmentResult.objects.get(pk=assessment.pk)
+    assert (reviewed.review_status, reviewed.reviewed_by) == ("approved", recruiter)
+    assert reviewed.reviewed_at is not None
+    assert reviewed.final_score is None
+
+
+def test_a_recruiter_overrides_with_a_score_and_notes(client, recruiter, assessment):
+    client.post(
+        _review_url(assessment),
+        {"review_status": "overridden", "final_score": "64.5", "review_notes": "Weak on SQL."},
+    )
+
+    reviewed = AssessmentResult.objects.get(pk=assessment.pk)
+    assert reviewed.review_status == "overridden"
+    assert reviewed.final_score == Decimal("64.50")
+    assert reviewed.review_notes == "Weak on SQL."
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"review_status": "overridden"},
+        {"review_status": "overridden", "final_score": "101"},
+        {"review_status": "pending"},
+        {},
+    ],
+)
+def test_an_invalid_review_changes_nothing_and_says_why(client, recruiter, assessment, form):
+    response = client.post(_review_url(assessment), form, follow=True)
+
+    assert response.status_code == 200
+    assert "errornote" in response.text or 'class="error"' in response.text
+    assert AssessmentResult.objects.get(pk=assessment.pk).review_status == "pending"
+
+
+def test_a_recruiter_cannot_edit_the_ai_scores(client, recruiter, assessment):
+    page = client.get(_change_url(assessment))
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.text
+    response = client.post(_change_url(assessment), {"overall_score": "100"})
+    assert response.status_code == 403
+    assert AssessmentResult.objects.get(pk=assessment.pk).overall_score == Decimal("78.50")
+
+
+def test_reviewing_needs_the_review_permission(client, assessment):
+    viewer = User.objects.create_user("viewer", password="x9-unused", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_assessmentresult"))
+    client.force_login(viewer)
+
+    assert 'id="review-form"' not in client.get(_change_url(assessment)).text
+    assert client.post(_review_url(assessment), {"review_status": "approved"}).status_code == 403
+    assert AssessmentResult.objects.get(pk=assessment.pk).review_status == "pending"

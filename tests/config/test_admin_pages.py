@@ -1,0 +1,157 @@
+"""Every admin list and page: who may open it, and that it stays fast."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from model_bakery import baker
+
+from assessments.models import AssessmentResult
+from config import admin as portal_admin
+from interviews.models import AgentAction, InterviewMessage
+
+MODELS = [
+    "candidates/candidate",
+    "candidates/resume",
+    "interviews/interview",
+    "interviews/interviewsession",
+    "interviews/interviewmessage",
+    "interviews/agentaction",
+    "assessments/assessmentresult",
+]
+
+
+@pytest.fixture
+def everything(message, assessment, candidate):
+    """One object of every model."""
+    action = baker.make(
+        AgentAction,
+        interview=message.interview,
+        candidate=candidate,
+        agent_type="interviewer",
+        action="ask_question",
+        status="succeeded",
+        input={"question": 1},
+    )
+    return {
+        "candidates/candidate": candidate,
+        "candidates/resume": candidate.resumes.get(),
+        "interviews/interview": message.interview,
+        "interviews/interviewsession": message.session,
+        "interviews/interviewmessage": message,
+        "interviews/agentaction": action,
+        "assessments/assessmentresult": assessment,
+    }
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_superusers_open_every_list_and_page(admin_client, everything, model):
+    obj = everything[model]
+    assert admin_client.get(f"/admin/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/{model}/{obj.pk}/change/").status_code == 200
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_staff_without_permissions_are_refused(client, everything, model):
+    client.force_login(User.objects.create_user("nobody", password="x9-unused", is_staff=True))
+    obj = everything[model]
+    assert client.get(f"/admin/{model}/").status_code == 403
+    assert client.get(f"/admin/{model}/{obj.pk}/change/").status_code == 403
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_anonymous_visitors_are_sent_to_log_in(client, everything, model):
+    response = client.get(f"/admin/{model}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "interviews/interviewsession",
+        "interviews/interviewmessage",
+        "interviews/agentaction",
+    ],
+)
+def test_what_the_ai_writes_is_read_only(admin_client, everything, model):
+    obj = everything[model]
+    assert admin_client.get(f"/admin/{model}/add/").status_code == 403
+    assert admin_client.get(f"/admin/{model}/{obj.pk}/delete/").status_code == 403
+    page = admin_client.get(f"/admin/{model}/{obj.pk}/change/")
+    assert 'name="_save"' not in page.text
+    assert admin_client.post(f"/admin/{model}/{obj.pk}/change/", {}).status_code == 403
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_list_query_count_does_not_grow_with_rows(
+    admin_client, everything, model, django_assert_max_num_queries
+):
+    _add_rows(everything, 40)
+    soft_deletable = hasattr(everything[model], "deleted_at")
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(f"/admin/{model}/" + ("?deleted=all" if soft_deletable else ""))
+    assert response.status_code == 200
+
+
+def _add_rows(everything, count):
+    interview = everything["interviews/interview"]
+    for number in range(count):
+        baker.make(
+            InterviewMessage,
+            interview=interview,
+            session=everything["interviews/interviewsession"],
+            sequence_number=number + 2,
+            message_type="ai_question",
+            content_text=f"Question {number}",
+        )
+        baker.make(
+            AgentAction,
+            interview=interview,
+            candidate=interview.candidate,
+            agent_type="scorer",
+            action="score",
+            status="succeeded",
+        )
+    candidates = baker.make(
+        "candidates.Candidate",
+        email=iter(f"extra{n}@example.com" for n in range(count)),
+        full_name=iter(f"Extra {n}" for n in range(count)),
+        _quantity=count,
+    )
+    for extra in candidates:
+        resume = baker.make(
+            "candidates.Resume",
+            candidate=extra,
+            file_url="https://files.example.com/cv.pdf",
+            file_name="cv.pdf",
+            file_size=100,
+        )
+        extra_interview = baker.make(
+            "interviews.Interview", candidate=extra, resume=resume, role_type="react"
+        )
+        baker.make("interviews.InterviewSession", interview=extra_interview)
+        baker.make(
+            AssessmentResult,
+            interview=extra_interview,
+            overall_score=50,
+            skill_scores={"react": {"score": 50}},
+        )
+
+
+def test_large_unfiltered_lists_do_not_count_every_row(
+    admin_client, everything, monkeypatch, django_assert_max_num_queries
+):
+    _add_rows(everything, 20)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE candidates")
+    monkeypatch.setattr(portal_admin, "EXACT_COUNT_LIMIT", 5)
+
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get("/admin/candidates/candidate/?deleted=all")
+
+    assert response.status_code == 200
+    counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+    assert counts == []  # The planner's estimate drew the page links.
+    assert "Extra 19" in response.text
