@@ -99,6 +99,9 @@ def test_changes_made_through_a_request_name_the_user_and_url(admin_client, cand
         "timezone": "Europe/London",
         "skills": "python,postgresql",
         "user": "",
+        # The (read-only) resumes inline's management form.
+        "resumes-TOTAL_FORMS": "0",
+        "resumes-INITIAL_FORMS": "0",
     }
 
     response = admin_client.post(url, form)
