@@ -96,11 +96,13 @@ def skill_chart(skill_scores) -> str:
             for index, (skill, score, level) in enumerate(bars)
         ),
     )
+    width, height = label_width + bar_width + 140, len(bars) * row
     return format_html(
-        '<svg class="skill-chart" role="img" aria-label="Skill scores" width="{}" height="{}" '
-        'xmlns="http://www.w3.org/2000/svg">{}</svg>',
-        label_width + bar_width + 140,
-        len(bars) * row,
+        '<svg class="skill-chart" role="img" aria-label="Skill scores" viewBox="0 0 {} {}" '
+        'style="width: 100%; max-width: {}px" xmlns="http://www.w3.org/2000/svg">{}</svg>',
+        width,
+        height,
+        width,
         parts,
     )
 
@@ -189,7 +191,7 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
             interview.candidate,
         )
 
-    @admin.display(description="")
+    @admin.display(description="Scores and reasoning")
     def scores_and_reasoning(self, assessment):
         return format_html(
             '<div class="side-by-side"><div><h4>Skill scores</h4>{}{}<h4>Skill boundaries</h4>{}'

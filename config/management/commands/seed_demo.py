@@ -224,7 +224,7 @@ class Command(BaseCommand):
         at = started
         for number, (text, response_time) in enumerate(transcript, start=1):
             at += timedelta(seconds=(response_time or 8) + 5)
-            InterviewMessage.objects.create(
+            message = InterviewMessage.objects.create(
                 interview=interview,
                 session=session,
                 sequence_number=number,
@@ -233,6 +233,8 @@ class Command(BaseCommand):
                 response_time_seconds=response_time,
                 metadata={"sent_at": at},
             )
+            # Demo transcripts happened in the past: date the rows accordingly.
+            InterviewMessage.objects.filter(pk=message.pk).update(created_at=at, updated_at=at)
             if not response_time:
                 AgentAction.objects.create(
                     interview=interview,
