@@ -213,6 +213,11 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Retention -------------------------------------------------------------------------
+# manage.py purge_expired erases transcript text and audio links of interviews finished
+# more than this many days ago. Unset: transcripts are kept forever.
+TRANSCRIPT_RETENTION_DAYS = env.int("TRANSCRIPT_RETENTION_DAYS", default=None)
+
 # --- Logging -------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

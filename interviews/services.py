@@ -1,6 +1,9 @@
 """Writes to interviews that are more than a save()."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from candidates.models import Candidate, Resume
@@ -150,3 +153,38 @@ def update_session(
         )
     session.refresh_from_db()
     return session
+
+
+#: What an expired transcript message says instead of its text.
+EXPIRED_TEXT = "[removed after the retention period]"
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    interviews: int
+    messages: int
+
+
+def purge_expired_transcripts(*, finished_before, dry_run: bool = False) -> PurgeResult:
+    """Erase the text and audio links of transcripts of interviews finished before a date.
+
+    Interviews, their numbering and timings, sessions and assessments stay. Messages
+    already purged are left alone, so running it again does nothing new.
+    """
+    interviews = Interview.all_objects.filter(
+        status__in=Interview.FINISHED_STATUSES, completed_at__lt=finished_before
+    )
+    pending = InterviewMessage.objects.filter(interview__in=interviews).filter(
+        ~Q(content_text=EXPIRED_TEXT) | Q(content_audio_url__isnull=False)
+    )
+    affected = pending.values("interview").distinct().count()
+    if dry_run:
+        return PurgeResult(interviews=affected, messages=pending.count())
+    with transaction.atomic():
+        purged = pending.update(
+            content_text=EXPIRED_TEXT,
+            content_audio_url=None,
+            audio_metadata=None,
+            updated_at=timezone.now(),
+        )
+    return PurgeResult(interviews=affected, messages=purged)

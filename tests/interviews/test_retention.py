@@ -1,0 +1,110 @@
+"""Retention: `manage.py purge_expired` erases old transcripts and says what it did."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from model_bakery import baker
+
+from interviews import services
+from interviews.models import Interview, InterviewMessage
+
+
+def _purge(*args) -> str:
+    out = StringIO()
+    call_command("purge_expired", *args, stdout=out)
+    return out.getvalue()
+
+
+def _finished(candidate, *, days_ago: int, messages: int = 2) -> Interview:
+    interview = services.start_interview(
+        services.create_interview(candidate=candidate, role_type="python")
+    )
+    for number in range(1, messages + 1):
+        baker.make(
+            InterviewMessage,
+            interview=interview,
+            session=interview.session,
+            sequence_number=number,
+            message_type="candidate_response",
+            content_text=f"Answer {number}",
+            content_audio_url=f"https://audio.example.com/{interview.pk}/{number}.ogg",
+            audio_metadata={"codec": "opus"},
+        )
+    services.complete_interview(interview)
+    ended = timezone.now() - timedelta(days=days_ago)
+    Interview.objects.filter(pk=interview.pk).update(started_at=ended, completed_at=ended)
+    return interview
+
+
+@pytest.fixture
+def old_and_new(candidate):
+    return _finished(candidate, days_ago=400), _finished(candidate, days_ago=10)
+
+
+def test_without_a_retention_period_nothing_is_purged(settings, old_and_new):
+    settings.TRANSCRIPT_RETENTION_DAYS = None
+
+    output = _purge()
+
+    assert "kept forever" in output
+    assert not InterviewMessage.objects.filter(content_text=services.EXPIRED_TEXT).exists()
+
+
+def test_transcripts_past_the_retention_period_are_erased(settings, old_and_new, interview):
+    settings.TRANSCRIPT_RETENTION_DAYS = 365
+    old, new = old_and_new
+
+    output = _purge()
+
+    assert "Purged 2 messages of 1 interviews" in output
+    assert "retention: 365 days" in output
+    for message in old.messages.all():
+        assert message.content_text == services.EXPIRED_TEXT
+        assert message.content_audio_url is None
+        assert message.audio_metadata is None
+    assert [m.content_text for m in new.messages.order_by("sequence_number")] == [
+        "Answer 1",
+        "Answer 2",
+    ]
+    # The shell stays: the interview, its numbering and its timings.
+    assert Interview.objects.get(pk=old.pk).duration_seconds is not None
+    assert old.messages.count() == 2
+
+
+def test_running_again_purges_nothing_new(settings, old_and_new):
+    settings.TRANSCRIPT_RETENTION_DAYS = 365
+    _purge()
+    assert "Purged 0 messages of 0 interviews" in _purge()
+
+
+def test_a_dry_run_changes_nothing(settings, old_and_new):
+    settings.TRANSCRIPT_RETENTION_DAYS = 30
+
+    output = _purge("--dry-run")
+
+    assert "Would purge 2 messages of 1 interviews" in output
+    assert not InterviewMessage.objects.filter(content_text=services.EXPIRED_TEXT).exists()
+
+
+def test_unfinished_interviews_are_never_purged(settings, candidate, message):
+    settings.TRANSCRIPT_RETENTION_DAYS = 0
+    Interview.objects.filter(pk=message.interview_id).update(
+        started_at=timezone.now() - timedelta(days=900)
+    )
+
+    _purge()
+
+    assert InterviewMessage.objects.get(pk=message.pk).content_text == message.content_text
+
+
+def test_days_on_the_command_line_override_the_setting(settings, old_and_new):
+    settings.TRANSCRIPT_RETENTION_DAYS = None
+    assert "Purged 4 messages of 2 interviews" in _purge("--days", "5")
+
+
+def test_a_negative_period_is_refused(settings, db):
+    with pytest.raises(CommandError, match="cannot be negative"):
+        _purge("--days", "-1")
