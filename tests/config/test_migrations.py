@@ -1,7 +1,5 @@
 """Migrations apply, roll back app by app, and apply again, leaving nothing behind."""
 
-import uuid
-
 import pytest
 
 from tests.dbutils import admin_connect, database_url, project_env, run_project
@@ -22,17 +20,6 @@ OUR_TABLES = [
     "agent_actions",
     "assessment_results",
 ]
-
-
-@pytest.fixture
-def scratch_database(db):
-    """A new, empty database on the test server, dropped afterwards."""
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-    with admin_connect() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with admin_connect() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _migrate(env, *args):
