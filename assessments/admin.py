@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from assessments import services
 from assessments.models import SCORE, AssessmentResult
-from config.admin import SoftDeleteAdmin, audit_history, pretty_json
+from config.admin import RECORD_FIELDS, RECORD_FIELDSET, SoftDeleteAdmin, audit_history, pretty_json
 
 AI_FIELDS = [
     "interview",
@@ -129,12 +129,7 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
         *REVIEW_FIELDS,
         "interview_link",
         "scores_and_reasoning",
-        "id",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "deleted_by",
-        "deletion_reason",
+        *RECORD_FIELDS,
         "history",
     ]
     fieldsets = [
@@ -145,21 +140,7 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
             "Provenance",
             {"fields": ["generated_at", "ai_model", "prompt_version", "schema_version"]},
         ),
-        (
-            "Record",
-            {
-                "classes": ["collapse"],
-                "fields": [
-                    "id",
-                    "created_at",
-                    "updated_at",
-                    "deleted_at",
-                    "deleted_by",
-                    "deletion_reason",
-                    "history",
-                ],
-            },
-        ),
+        RECORD_FIELDSET,
     ]
 
     class Media:

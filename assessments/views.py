@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -9,17 +9,10 @@ from assessments.models import AssessmentResult
 from assessments.serializers import AssessmentResultSerializer, ReviewSerializer
 from candidates.views import SoftDeleteDestroyMixin
 from config.api import UUID_LOOKUP
-from config.openapi import DELETE_REASON, ERRORS
+from config.openapi import ERRORS, documented_crud
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: AssessmentResultSerializer(many=True), **ERRORS}),
-    create=extend_schema(responses={201: AssessmentResultSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: AssessmentResultSerializer, **ERRORS}),
-    update=extend_schema(responses={200: AssessmentResultSerializer, **ERRORS}),
-    partial_update=extend_schema(responses={200: AssessmentResultSerializer, **ERRORS}),
-    destroy=extend_schema(parameters=[DELETE_REASON], responses={204: None, **ERRORS}),
-)
+@documented_crud(AssessmentResultSerializer)
 class AssessmentResultViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,

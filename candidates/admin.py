@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from candidates import services
 from candidates.models import Candidate, Resume
-from config.admin import SoftDeleteAdmin, audit_history
+from config.admin import RECORD_FIELDSET, SoftDeleteAdmin, audit_history
 
 CSV_COLUMNS = [
     "id",
@@ -92,21 +92,7 @@ class CandidateAdmin(SoftDeleteAdmin):
         (None, {"fields": ["email", "full_name", "phone", "status", "user"]}),
         ("Profile", {"fields": ["target_role", "experience_level", "timezone", "skills"]}),
         ("Interviews", {"fields": ["interviews_overview"]}),
-        (
-            "Record",
-            {
-                "classes": ["collapse"],
-                "fields": [
-                    "id",
-                    "created_at",
-                    "updated_at",
-                    "deleted_at",
-                    "deleted_by",
-                    "deletion_reason",
-                    "history",
-                ],
-            },
-        ),
+        RECORD_FIELDSET,
     ]
 
     def get_queryset(self, request):

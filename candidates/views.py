@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -8,7 +8,7 @@ from candidates.filters import CandidateFilter, ResumeFilter
 from candidates.models import Candidate, Resume
 from candidates.serializers import CandidateSerializer, ResumeSerializer
 from config.api import UUID_LOOKUP, Conflict, candidate_of
-from config.openapi import CONFLICT, DELETE_REASON, ERRORS
+from config.openapi import CONFLICT, ERRORS, documented_crud
 
 MANAGE_ACTIONS = ("restore", "erase")
 
@@ -28,14 +28,7 @@ class SoftDeleteDestroyMixin(mixins.DestroyModelMixin):
             instance.soft_delete(by=self.request.user, reason=reason)
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: CandidateSerializer(many=True), **ERRORS}),
-    create=extend_schema(responses={201: CandidateSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: CandidateSerializer, **ERRORS}),
-    update=extend_schema(responses={200: CandidateSerializer, **ERRORS}),
-    partial_update=extend_schema(responses={200: CandidateSerializer, **ERRORS}),
-    destroy=extend_schema(parameters=[DELETE_REASON], responses={204: None, **ERRORS}),
-)
+@documented_crud(CandidateSerializer)
 class CandidateViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -100,14 +93,7 @@ class CandidateViewSet(
         return Response(self.get_serializer(candidate).data)
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: ResumeSerializer(many=True), **ERRORS}),
-    create=extend_schema(responses={201: ResumeSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: ResumeSerializer, **ERRORS}),
-    update=extend_schema(responses={200: ResumeSerializer, **ERRORS}),
-    partial_update=extend_schema(responses={200: ResumeSerializer, **ERRORS}),
-    destroy=extend_schema(parameters=[DELETE_REASON], responses={204: None, **ERRORS}),
-)
+@documented_crud(ResumeSerializer)
 class ResumeViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,

@@ -76,6 +76,12 @@ class PortalModelAdmin(admin.ModelAdmin):
     }
 
 
+#: The collapsed "Record" section of soft-deletable objects' pages (each admin defines
+#: ``history`` with audit_history()).
+RECORD_FIELDS = ["id", "created_at", "updated_at", "deleted_at", "deleted_by", "deletion_reason"]
+RECORD_FIELDSET = ("Record", {"classes": ["collapse"], "fields": [*RECORD_FIELDS, "history"]})
+
+
 class DeletedFilter(admin.SimpleListFilter):
     """Live rows by default; soft-deleted ones on request."""
 

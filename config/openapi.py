@@ -1,7 +1,13 @@
 """Pieces of the OpenAPI description that every app's endpoints share."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 
 DETAIL = inline_serializer("ErrorDetail", fields={"detail": serializers.CharField()})
@@ -27,3 +33,20 @@ DELETE_REASON = OpenApiParameter(
     OpenApiParameter.QUERY,
     description="Why it is deleted; recorded with the soft delete.",
 )
+
+
+def documented_crud(serializer, *, actions=("list", "create", "retrieve", "update", "destroy")):
+    """The OpenAPI description of a viewset's standard actions, errors included.
+
+    ``destroy`` is a soft delete taking ``?reason=``; ``update`` covers PUT and PATCH.
+    """
+    schemas = {
+        "list": extend_schema(responses={200: serializer(many=True), **ERRORS}),
+        "create": extend_schema(responses={201: serializer, **ERRORS}),
+        "retrieve": extend_schema(responses={200: serializer, **ERRORS}),
+        "update": extend_schema(responses={200: serializer, **ERRORS}),
+        "partial_update": extend_schema(responses={200: serializer, **ERRORS}),
+        "destroy": extend_schema(parameters=[DELETE_REASON], responses={204: None, **ERRORS}),
+    }
+    wanted = set(actions) | ({"partial_update"} if "update" in actions else set())
+    return extend_schema_view(**{name: schemas[name] for name in schemas if name in wanted})

@@ -2,7 +2,14 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from config.admin import PortalModelAdmin, SoftDeleteAdmin, audit_history, links, pretty_json
+from config.admin import (
+    RECORD_FIELDSET,
+    PortalModelAdmin,
+    SoftDeleteAdmin,
+    audit_history,
+    links,
+    pretty_json,
+)
 from interviews import services
 from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
 
@@ -115,21 +122,7 @@ class InterviewAdmin(SoftDeleteAdmin):
         ("Session state (the AI's working memory)", {"fields": ["session_state"]}),
         ("What the AI did", {"fields": ["agent_actions"]}),
         ("Usage", {"fields": ["ai_model_used", "total_tokens_used", "cost_usd"]}),
-        (
-            "Record",
-            {
-                "classes": ["collapse"],
-                "fields": [
-                    "id",
-                    "created_at",
-                    "updated_at",
-                    "deleted_at",
-                    "deleted_by",
-                    "deletion_reason",
-                    "history",
-                ],
-            },
-        ),
+        RECORD_FIELDSET,
     ]
 
     class Media:

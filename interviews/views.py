@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from candidates.views import SoftDeleteDestroyMixin
 from config.api import UUID_LOOKUP, Conflict, PreconditionFailed, candidate_of
-from config.openapi import CONFLICT, DELETE_REASON, DETAIL, ERRORS
+from config.openapi import CONFLICT, DETAIL, ERRORS, documented_crud
 from interviews import services
 from interviews.filters import AgentActionFilter, InterviewFilter, MessageFilter
 from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
@@ -38,14 +38,7 @@ def interviews_visible_to(user):
 MOVE = extend_schema(request=None, responses={200: InterviewSerializer, **ERRORS, **CONFLICT})
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: InterviewSerializer(many=True), **ERRORS}),
-    create=extend_schema(responses={201: InterviewSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: InterviewSerializer, **ERRORS}),
-    update=extend_schema(responses={200: InterviewSerializer, **ERRORS}),
-    partial_update=extend_schema(responses={200: InterviewSerializer, **ERRORS}),
-    destroy=extend_schema(parameters=[DELETE_REASON], responses={204: None, **ERRORS}),
-)
+@documented_crud(InterviewSerializer)
 class InterviewViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -244,11 +237,7 @@ class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return from_header
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: AgentActionSerializer(many=True), **ERRORS}),
-    create=extend_schema(responses={201: AgentActionSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: AgentActionSerializer, **ERRORS}),
-)
+@documented_crud(AgentActionSerializer, actions=("list", "create", "retrieve"))
 class AgentActionViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,

@@ -10,6 +10,17 @@ import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+#: The tables of SPEC §3.
+OUR_TABLES = [
+    "candidates",
+    "resumes",
+    "interviews",
+    "interview_sessions",
+    "interview_messages",
+    "agent_actions",
+    "assessment_results",
+]
+
 
 def assert_refused_by_database(sql: str, params: list, constraint: str) -> None:
     """Run raw SQL and assert PostgreSQL refuses it, naming ``constraint``."""

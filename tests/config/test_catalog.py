@@ -3,15 +3,7 @@
 import pytest
 from django.db import connection
 
-OUR_TABLES = [
-    "candidates",
-    "resumes",
-    "interviews",
-    "interview_sessions",
-    "interview_messages",
-    "agent_actions",
-    "assessment_results",
-]
+from tests.dbutils import OUR_TABLES
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.dbutils import admin_connect, database_url, project_env, run_project
+from tests.dbutils import OUR_TABLES, admin_connect, database_url, project_env, run_project
 
 APPS_IN_ROLLBACK_ORDER = ["assessments", "interviews", "candidates"]
 AUDIT_TABLES = [
@@ -10,15 +10,6 @@ AUDIT_TABLES = [
     "interview_events",
     "interview_session_events",
     "assessment_result_events",
-]
-OUR_TABLES = [
-    "candidates",
-    "resumes",
-    "interviews",
-    "interview_sessions",
-    "interview_messages",
-    "agent_actions",
-    "assessment_results",
 ]
 
 
