@@ -122,6 +122,15 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
     ]
     list_filter = ["review_status", "interview__role_type", "generated_at", "reviewed_at"]
     list_select_related = ["interview__candidate", "reviewed_by"]
+    list_defer = [
+        "skill_scores",
+        "skill_boundary_map",
+        "strengths",
+        "weaknesses",
+        "integrity_flags",
+        "ai_reasoning",
+        "recommended_actions",
+    ]
     search_fields = ["interview__candidate__email", "interview__candidate__full_name"]
     ordering = ["-generated_at"]
     readonly_fields = [

@@ -189,6 +189,7 @@ class ResumeAdmin(SoftDeleteAdmin):
     list_select_related = ["candidate"]
     search_fields = ["file_name", "candidate__email", "candidate__full_name"]
     autocomplete_fields = ["candidate"]
+    list_defer = ["parsed_data"]
     readonly_fields = [
         "id",
         "created_at",

@@ -74,6 +74,16 @@ class PortalModelAdmin(admin.ModelAdmin):
     formfield_overrides = {
         models.JSONField: {"widget": PrettyJSONWidget(attrs={"rows": 12, "cols": 100})},
     }
+    #: Large columns (JSON documents) a list never shows: left out of its query.
+    list_defer = ()
+
+    def get_queryset(self, request):
+        return self.defer_for_list(request, super().get_queryset(request))
+
+    def defer_for_list(self, request, queryset):
+        match = getattr(request, "resolver_match", None)
+        on_list = match is not None and (match.url_name or "").endswith("_changelist")
+        return queryset.defer(*self.list_defer) if on_list and self.list_defer else queryset
 
 
 #: The collapsed "Record" section of soft-deletable objects' pages (each admin defines
@@ -126,7 +136,11 @@ class SoftDeleteAdmin(PortalModelAdmin):
 
     def get_queryset(self, request):
         # The deleted filter decides what shows; deleted rows stay reachable by URL.
-        return self.model.all_objects.get_queryset()
+        queryset = self.model.all_objects.get_queryset()
+        ordering = self.get_ordering(request)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return self.defer_for_list(request, queryset)
 
     def get_list_filter(self, request):
         return [*super().get_list_filter(request), DeletedFilter]

@@ -128,9 +128,6 @@ class InterviewAdmin(SoftDeleteAdmin):
     class Media:
         css = {"all": ["portal/admin.css"]}
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("candidate", "resume", "session")
-
     @admin.display(description="Candidate page")
     def candidate_link(self, interview):
         return admin_link(interview.candidate, "open")
@@ -233,6 +230,7 @@ class InterviewSessionAdmin(ReadOnlyAdmin):
         "last_activity_at",
     ]
     list_filter = ["current_difficulty_level", "last_activity_at"]
+    list_defer = ["conversation_memory", "skill_boundaries_identified", "progression_state"]
     list_select_related = ["interview__candidate"]
     search_fields = ["interview__candidate__email", "interview__candidate__full_name"]
     fields = [
@@ -279,6 +277,7 @@ class InterviewSessionAdmin(ReadOnlyAdmin):
 class InterviewMessageAdmin(ReadOnlyAdmin):
     list_display = ["interview", "sequence_number", "message_type", "excerpt", "created_at"]
     list_filter = ["message_type", "created_at"]
+    list_defer = ["audio_metadata", "metadata"]
     list_select_related = ["interview__candidate"]
     search_fields = ["interview__candidate__email", "interview__candidate__full_name"]
     ordering = ["-created_at"]
@@ -331,6 +330,7 @@ class AgentActionAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["agent_type", "status", "created_at"]
     list_select_related = ["interview__candidate", "candidate"]
+    list_defer = ["input", "output"]
     search_fields = ["action", "candidate__email", "interview__candidate__email"]
     ordering = ["-created_at"]
     fields = [

@@ -155,3 +155,25 @@ def test_large_unfiltered_lists_do_not_count_every_row(
     counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(")]
     assert counts == []  # The planner's estimate drew the page links.
     assert "Extra 19" in response.text
+
+
+@pytest.mark.parametrize(
+    ("model", "big_columns"),
+    [
+        ("candidates/resume", ["parsed_data"]),
+        ("interviews/interviewsession", ["conversation_memory", "progression_state"]),
+        ("interviews/interviewmessage", ["audio_metadata"]),
+        ("interviews/agentaction", ['"input"', '"output"']),
+        ("assessments/assessmentresult", ["ai_reasoning", "skill_scores"]),
+        ("interviews/interview", ["conversation_memory"]),
+    ],
+)
+def test_lists_leave_large_json_out_of_their_queries(admin_client, everything, model, big_columns):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(f"/admin/{model}/")
+
+    assert response.status_code == 200
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert [column for column in big_columns if column in sql] == []
