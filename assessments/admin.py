@@ -2,8 +2,10 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -90,7 +92,7 @@ def skill_chart(skill_scores) -> str:
                 int(score * bar_width / 100),
                 label_width + bar_width + 8,
                 index * row + 13,
-                score.normalize() if score == score.to_integral() else score,
+                format(score.normalize(), "f"),
                 level,
             )
             for index, (skill, score, level) in enumerate(bars)
@@ -222,7 +224,9 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
         """Approve or override (POST only); records the reviewer and the time."""
         if not self.has_review_permission(request):
             raise PermissionDenied
-        assessment = get_object_or_404(AssessmentResult.objects, pk=object_id)
+        assessment = self.get_object(request, unquote(object_id))
+        if assessment is None or assessment.is_deleted:
+            raise Http404("No such assessment.")
         change_url = reverse("admin:assessments_assessmentresult_change", args=[assessment.pk])
         if request.method != "POST":
             return redirect(change_url)

@@ -6,12 +6,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.paginator import Paginator
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from config.json import ExactJSONEncoder
+from config.json import MAX_DEPTH, ExactJSONEncoder, depth_exceeds
 
 #: Below this many rows a list page counts exactly; above it, an unfiltered list
 #: uses PostgreSQL's own estimate and a filtered one counts at most this far.
@@ -53,6 +53,25 @@ def pretty_json(value) -> str:
     return format_html('<pre class="json">{}</pre>', text)
 
 
+class SafeJSONFormField(forms.JSONField):
+    """Django's JSON form field, refusing (not crashing on) absurdly nested input."""
+
+    def to_python(self, value):
+        try:
+            value = super().to_python(value)
+        except RecursionError as error:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+        if depth_exceeds(value):
+            raise forms.ValidationError(f"JSON may nest at most {MAX_DEPTH} levels deep.")
+        return value
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return forms.fields.InvalidJSONInput(data)
+
+
 class PrettyJSONWidget(forms.Textarea):
     """Edit JSON indented, so a document is readable before it is changed."""
 
@@ -60,7 +79,7 @@ class PrettyJSONWidget(forms.Textarea):
         if isinstance(value, str):
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return value  # Invalid input coming back with its error: show it as typed.
         return json.dumps(value, indent=2, ensure_ascii=False, cls=ExactJSONEncoder)
 
@@ -72,7 +91,10 @@ class PortalModelAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     formfield_overrides = {
-        models.JSONField: {"widget": PrettyJSONWidget(attrs={"rows": 12, "cols": 100})},
+        models.JSONField: {
+            "form_class": SafeJSONFormField,
+            "widget": PrettyJSONWidget(attrs={"rows": 12, "cols": 100}),
+        },
     }
     #: Large columns (JSON documents) a list never shows: left out of its query.
     list_defer = ()
@@ -195,14 +217,26 @@ class SoftDeleteAdmin(PortalModelAdmin):
             ),
         )
 
+    def restore_refusal(self, obj) -> str | None:
+        """Why ``obj`` cannot be restored, or None."""
+        return None
+
     @admin.action(description="Restore selected", permissions=["change"])
     def restore_selected(self, request, queryset):
-        targets = list(queryset.deleted())
-        for obj in targets:
-            obj.restore()
-        self.message_user(
-            request, f"Restored {len(targets)} {self.model._meta.verbose_name_plural}."
-        )
+        restored = 0
+        for obj in queryset.deleted():
+            refusal = self.restore_refusal(obj)
+            if refusal is None:
+                try:
+                    with transaction.atomic():
+                        obj.restore()
+                except IntegrityError:
+                    refusal = "it conflicts with a live record (e.g. a newer one)."
+                else:
+                    restored += 1
+                    continue
+            self.message_user(request, f"Not restored: {obj}: {refusal}", messages.WARNING)
+        self.message_user(request, f"Restored {restored} {self.model._meta.verbose_name_plural}.")
 
     def _confirmation_page(self, request, queryset, *, action, title, explanation, form=None):
         context = {

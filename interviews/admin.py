@@ -128,6 +128,25 @@ class InterviewAdmin(SoftDeleteAdmin):
     class Media:
         css = {"all": ["portal/admin.css"]}
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new interview gets its session, as through the API.
+        fields = {
+            f: form.cleaned_data[f]
+            for f in form.cleaned_data
+            if f not in ("candidate", "resume", "role_type")
+        }
+        created = services.create_interview(
+            candidate=form.cleaned_data["candidate"],
+            resume=form.cleaned_data.get("resume"),
+            role_type=form.cleaned_data["role_type"],
+            **fields,
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
     @admin.display(description="Candidate page")
     def candidate_link(self, interview):
         return admin_link(interview.candidate, "open")
@@ -230,6 +249,7 @@ class InterviewSessionAdmin(ReadOnlyAdmin):
         "last_activity_at",
     ]
     list_filter = ["current_difficulty_level", "last_activity_at"]
+    ordering = ["-last_activity_at"]
     list_defer = ["conversation_memory", "skill_boundaries_identified", "progression_state"]
     list_select_related = ["interview__candidate"]
     search_fields = ["interview__candidate__email", "interview__candidate__full_name"]

@@ -1,0 +1,138 @@
+"""Admin paths that must keep the same rules as the API."""
+
+from django.contrib.auth.models import User
+from model_bakery import baker
+
+from assessments.models import AssessmentResult
+from candidates.models import Candidate
+from interviews.models import Interview, InterviewSession
+
+
+def test_reviewing_a_malformed_id_is_not_found(admin_client, db):
+    response = admin_client.post(
+        "/admin/assessments/assessmentresult/not-a-uuid/review/", {"review_status": "approved"}
+    )
+    assert response.status_code in (302, 404)
+    assert response.status_code != 500
+
+
+def test_json_nested_past_the_stack_is_a_form_error(admin_client, resume):
+    response = admin_client.post(
+        f"/admin/candidates/resume/{resume.pk}/change/",
+        {
+            "candidate": str(resume.candidate_id),
+            "file_url": resume.file_url,
+            "file_name": resume.file_name,
+            "file_size": resume.file_size,
+            "uploaded_at_0": "2026-11-01",
+            "uploaded_at_1": "10:00:00",
+            "parsing_status": "completed",
+            "parsed_data": "[" * 100_000,
+            "schema_version": 1,
+        },
+    )
+    assert response.status_code == 200
+    assert "errorlist" in response.text
+
+
+def test_restoring_a_conflicting_assessment_is_refused_with_a_warning(admin_client, assessment):
+    assessment.soft_delete(reason="rescored")
+    baker.make(
+        AssessmentResult,
+        interview=assessment.interview,
+        overall_score=60,
+        skill_scores={"python": {"score": 60}},
+    )
+
+    response = admin_client.post(
+        "/admin/assessments/assessmentresult/?deleted=yes",
+        {"action": "restore_selected", "_selected_action": [str(assessment.pk)]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Not restored" in response.text
+    assert AssessmentResult.all_objects.get(pk=assessment.pk).is_deleted
+
+
+def test_an_erased_candidate_is_not_restored(admin_client, candidate):
+    from candidates.services import erase_candidate
+
+    erase_candidate(candidate)
+    response = admin_client.post(
+        "/admin/candidates/candidate/?deleted=yes",
+        {"action": "restore_selected", "_selected_action": [str(candidate.pk)]},
+        follow=True,
+    )
+    assert "cannot be restored" in response.text
+    assert Candidate.all_objects.get(pk=candidate.pk).is_deleted
+
+
+def test_an_interview_added_in_the_admin_gets_its_session(admin_client, candidate):
+    response = admin_client.post(
+        "/admin/interviews/interview/add/",
+        {
+            "candidate": str(candidate.pk),
+            "resume": "",
+            "role_type": "python",
+            "scheduled_for_0": "2026-12-01",
+            "scheduled_for_1": "09:00:00",
+            "ai_model_used": "",
+            "total_tokens_used": 0,
+            "cost_usd": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].errors
+    interview = Interview.objects.get(candidate=candidate)
+    assert InterviewSession.objects.filter(interview=interview).exists()
+
+
+def test_an_email_change_in_the_admin_renames_the_login(admin_client, candidate):
+    candidate.user = User.objects.create_user(candidate.email, password="x9-unused")
+    candidate.save()
+    response = admin_client.post(
+        f"/admin/candidates/candidate/{candidate.pk}/change/",
+        {
+            "email": "ada.king@example.com",
+            "full_name": candidate.full_name,
+            "phone": "",
+            "status": "active",
+            "user": str(candidate.user_id),
+            "target_role": "",
+            "experience_level": "",
+            "timezone": "UTC",
+            "skills": "python",
+            "resumes-TOTAL_FORMS": "0",
+            "resumes-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].errors
+    assert User.objects.get(pk=candidate.user_id).username == "ada.king@example.com"
+
+
+def test_status_deleted_cannot_be_chosen_by_hand(admin_client, candidate):
+    page = admin_client.get(f"/admin/candidates/candidate/{candidate.pk}/change/")
+    assert 'value="deleted"' not in page.text
+
+
+def test_autocomplete_offers_live_candidates_only(admin_client, candidate, other_candidate):
+    other_candidate.soft_delete()
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {
+            "term": "",
+            "app_label": "interviews",
+            "model_name": "interview",
+            "field_name": "candidate",
+        },
+    )
+    ids = {row["id"] for row in response.json()["results"]}
+    assert ids == {str(candidate.pk)}
+
+
+def test_chart_scores_read_as_plain_numbers(admin_client, assessment):
+    assessment.skill_scores = {"python": {"score": 80}, "sql": 100}
+    assessment.save()
+    page = admin_client.get(f"/admin/assessments/assessmentresult/{assessment.pk}/change/")
+    assert ">80 " in page.text
+    assert "E+" not in page.text
