@@ -10,8 +10,8 @@ from django.db import connection
 from config.embedded_postgres import client_binary
 
 
-def run_client(program: str, *args: str) -> None:
-    """Run ``program`` (pg_dump, pg_restore) on Django's database; raise on failure."""
+def _target():
+    """The conninfo (without password) and environment for Django's database."""
     params = connection.get_connection_params()  # Starts the embedded server if needed.
     conninfo = psycopg.conninfo.make_conninfo(
         **{
@@ -23,7 +23,43 @@ def run_client(program: str, *args: str) -> None:
     env = dict(os.environ)
     if params.get("password"):
         env["PGPASSWORD"] = str(params["password"])  # Not on the command line.
+    return conninfo, env
+
+
+def run_client(program: str, *args: str) -> None:
+    """Run ``program`` (pg_dump) on Django's database; raise on failure."""
+    conninfo, env = _target()
     command = [str(client_binary(program)), *args, "--dbname", conninfo]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise CommandError(f"{program} failed:\n{result.stderr.strip()}")
+
+
+#: Settings that PostgreSQL 18's client tools write but older servers do not know.
+_NEWER_SETTINGS = ("SET transaction_timeout",)
+
+
+def restore_archive(path: str) -> None:
+    """Replay a pg_dump archive into Django's database, in one transaction.
+
+    pg_restore turns the archive into SQL; lines setting parameters that only newer
+    servers know are dropped, so a PostgreSQL 18 dump restores into 15 to 18 alike.
+    """
+    conninfo, env = _target()
+    script = subprocess.run(
+        [str(client_binary("pg_restore")), "--clean", "--if-exists", "--no-owner",
+         "--no-privileges", "--file", "-", path],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if script.returncode != 0:
+        raise CommandError(f"pg_restore failed:\n{script.stderr.strip()}")
+    sql = "\n".join(
+        line for line in script.stdout.splitlines() if not line.startswith(_NEWER_SETTINGS)
+    )
+    result = subprocess.run(
+        [str(client_binary("psql")), "--no-psqlrc", "--quiet", "--single-transaction",
+         "--set", "ON_ERROR_STOP=1", "--dbname", conninfo],
+        input=sql, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise CommandError(f"Restore failed (nothing changed):\n{result.stderr.strip()}")

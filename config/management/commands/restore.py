@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from config.management.commands._pgclient import run_client
+from config.management.commands._pgclient import restore_archive
 
 
 class Command(BaseCommand):
@@ -27,14 +27,6 @@ class Command(BaseCommand):
             if answer.strip().lower() != "yes":
                 raise CommandError("Restore cancelled.")
         # One transaction: either the whole backup is in place, or nothing changed.
-        run_client(
-            "pg_restore",
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            str(source),
-        )
+        restore_archive(str(source))
         connections.close_all()
         self.stdout.write(self.style.SUCCESS(f"Restored {name} from {source}."))
