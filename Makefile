@@ -9,12 +9,13 @@ MANAGE := $(BIN)/python manage.py
 RUN_ENV := DEBUG=$${DEBUG:-true}
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings_test
 
-.PHONY: help venv run serve migrate test lint pytest check-migrations bench backup restore
+.PHONY: help venv run serve migrate test lint pytest check-migrations bench backup restore mutate
 
 help:
 	@echo "make run    set up (virtualenv, database, migrations, demo data) and serve on 127.0.0.1:8000"
 	@echo "make test   set up and run ruff, makemigrations --check and the whole test suite"
 	@echo "make bench  measure the API's hot paths"
+	@echo "make mutate mutation testing: break the code, one change at a time, and run the tests"
 	@echo "make backup / make restore BACKUP=backups/<file>.dump"
 
 $(INSTALLED): requirements/base.txt requirements/dev.txt
@@ -60,3 +61,13 @@ backup: venv
 restore: venv
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/<file>.dump"; exit 2; }
 	$(RUN_ENV) $(MANAGE) restore "$(BACKUP)"
+
+# Mutation testing (slow: tens of minutes). Starts afresh; see README, Tests.
+MUTATION_ENV := $(TEST_ENV) TEST_DATABASE_TEMPLATE=test_candidates_portal_mutation \
+	EMBEDDED_DATABASE_DIR=$(CURDIR)/.pgdata
+
+mutate: venv
+	rm -rf mutants
+	$(MUTATION_ENV) $(BIN)/python -m tests.mutation prepare
+	$(MUTATION_ENV) $(BIN)/mutmut run $(MUTANTS)
+	$(MUTATION_ENV) $(BIN)/python -m tests.mutation report

@@ -1,6 +1,7 @@
 import csv
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
@@ -176,9 +177,11 @@ class CandidateAdmin(SoftDeleteAdmin):
     @admin.action(description="Erase personal data (right to erasure)…", permissions=["erase"])
     def erase_selected(self, request, queryset):
         if "confirm" in request.POST:
-            targets = list(queryset)
-            for candidate in targets:
-                services.erase_candidate(candidate, by=request.user)
+            # All or nothing: a failure part-way erases none of the selection.
+            with transaction.atomic():
+                targets = list(queryset)
+                for candidate in targets:
+                    services.erase_candidate(candidate, by=request.user)
             self.message_user(
                 request,
                 f"Erased the personal data of {len(targets)} candidates.",

@@ -195,9 +195,11 @@ class SoftDeleteAdmin(PortalModelAdmin):
     def soft_delete_selected(self, request, queryset):
         form = DeletionReasonForm(request.POST if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():
-            targets = list(queryset.alive())
-            for obj in targets:
-                obj.soft_delete(by=request.user, reason=form.cleaned_data["reason"])
+            # All or nothing: a failure part-way leaves every selected row as it was.
+            with transaction.atomic():
+                targets = list(queryset.alive())
+                for obj in targets:
+                    obj.soft_delete(by=request.user, reason=form.cleaned_data["reason"])
             self.message_user(
                 request,
                 f"Deleted {len(targets)} {self.model._meta.verbose_name_plural} "

@@ -1,0 +1,106 @@
+"""Mutation testing with mutmut: ``make mutate`` runs ``prepare``, ``mutmut run``, ``report``.
+
+``prepare`` migrates a template database once; every run of the suite under a mutant
+copies it (see ``django_db_modify_db_settings`` in tests/conftest.py).
+
+``report`` lists the surviving mutants. A survivor is either killed by a sharper
+test or named in tests/mutation/equivalent.txt with the reason it changes nothing
+anyone can observe; any other survivor fails the command.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+EQUIVALENT = Path(__file__).with_name("equivalent.txt")
+MUTMUT = str(Path(sys.executable).with_name("mutmut"))
+#: mutmut's verdicts that mean a test noticed the mutant.
+NOTICED = {"killed", "timeout", "segfault", "caught by type check"}
+#: Verdicts that mean a mutant ran and nothing failed, or that no test reached it.
+UNNOTICED = {"survived", "no tests", "suspicious"}
+
+
+def prepare() -> None:
+    """(Re)create the migrated template database and drop copies left by killed runs."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    template = os.environ["TEST_DATABASE_TEMPLATE"]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{template}_%"]
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = template
+    connection.creation.create_test_db(verbosity=1, autoclobber=True, serialize=False)
+
+
+def explained() -> dict[str, str]:
+    """Mutant name -> why it is equivalent, from equivalent.txt."""
+    reasons = {}
+    for number, line in enumerate(EQUIVALENT.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, reason = line.partition(" ")
+        if not sep or not reason.strip():
+            sys.exit(f"{EQUIVALENT.name}:{number}: give a reason after the mutant's name")
+        reasons[name] = reason.strip()
+    return reasons
+
+
+def verdicts() -> dict[str, str]:
+    """Mutant name -> mutmut's verdict, for every mutant of the last run."""
+    listing = subprocess.run(
+        [MUTMUT, "results", "--all", "true"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pattern = re.compile(r"^\s+(\S+): (.+)$")
+    return {m[1]: m[2] for line in listing.splitlines() if (m := pattern.match(line))}
+
+
+def report() -> int:
+    results = verdicts()
+    reasons = explained()
+    counts = Counter(results.values())
+    unnoticed = sorted(name for name, verdict in results.items() if verdict in UNNOTICED)
+    unexplained = [name for name in unnoticed if name not in reasons]
+    stale = sorted(name for name in reasons if results.get(name) not in UNNOTICED)
+
+    noticed = sum(counts[verdict] for verdict in NOTICED)
+    print(
+        f"Mutants: {len(results)}; killed {noticed}; survived {len(unnoticed)} "
+        f"({len(unnoticed) - len(unexplained)} explained as equivalent, "
+        f"{len(unexplained)} unexplained)."
+    )
+    print("By verdict: " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())))
+    for name in stale:
+        print(f"Listed as equivalent but not surviving (remove it): {name}")
+    for name in unexplained:
+        diff = subprocess.run(
+            [MUTMUT, "show", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        print(f"\n=== Unexplained survivor ({results[name]}): {name}\n{diff.strip()}")
+    return 1 if unexplained or stale else 0
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command == "prepare":
+        prepare()
+    elif command == "report":
+        sys.exit(report())
+    else:
+        sys.exit("usage: python -m tests.mutation prepare|report")
