@@ -69,5 +69,5 @@ MUTATION_ENV := $(TEST_ENV) TEST_DATABASE_TEMPLATE=test_candidates_portal_mutati
 mutate: venv
 	rm -rf mutants
 	$(MUTATION_ENV) $(BIN)/python -m tests.mutation prepare
-	$(MUTATION_ENV) $(BIN)/mutmut run $(MUTANTS)
+	$(MUTATION_ENV) $(BIN)/python -m tests.mutation run $(MUTANTS)
 	$(MUTATION_ENV) $(BIN)/python -m tests.mutation report

@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from candidates import services
 from candidates.models import Candidate, Resume
-from config.admin import RECORD_FIELDSET, SoftDeleteAdmin, audit_history
+from config.admin import RECORD_FIELDSET, RestoreRefused, SoftDeleteAdmin, audit_history
 
 CSV_COLUMNS = [
     "id",
@@ -168,8 +168,13 @@ class CandidateAdmin(SoftDeleteAdmin):
         else:
             super().save_model(request, obj, form, change)
 
-    def restore_refusal(self, candidate):
-        return "an erased candidate cannot be restored." if candidate.is_erased else None
+    def restore_object(self, request, candidate):
+        # Through the service: it locks the row, so a concurrent erasure is seen.
+        try:
+            _candidate, restored = services.restore_candidate(candidate)
+        except services.CandidateErased as error:
+            raise RestoreRefused(str(error)) from error
+        return restored
 
     def has_erase_permission(self, request):
         return request.user.is_staff and request.user.has_perm("candidates.delete_candidate")

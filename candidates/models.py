@@ -146,16 +146,9 @@ class Candidate(BaseModel, SoftDeleteModel):
     def erased_email(self) -> str:
         return f"erased-{self.pk}@{ERASED_DOMAIN}"
 
-    def _soft_delete_fields(self):
-        return [*super()._soft_delete_fields(), "status"]
-
-    def soft_delete(self, *, by=None, reason=""):
-        self.status = self.Status.DELETED
-        super().soft_delete(by=by, reason=reason)
-
-    def restore(self):
-        self.status = self.Status.ACTIVE
-        super().restore()
+    def _deletion_changes(self, *, deleted):
+        # A soft-deleted candidate's status says so; a restored one is active again.
+        return {"status": self.Status.DELETED if deleted else self.Status.ACTIVE}
 
 
 class ParsingStatus(models.TextChoices):

@@ -40,6 +40,24 @@ def update_candidate(candidate: Candidate, **fields) -> Candidate:
     return candidate
 
 
+class CandidateErased(Exception):
+    """An erased candidate cannot be restored: their personal data is gone for good."""
+
+
+@transaction.atomic
+def restore_candidate(candidate: Candidate) -> tuple[Candidate, bool]:
+    """Bring a soft-deleted candidate back (status active); return it and whether it was
+    deleted. A live candidate stays as it is; an erased one raises ``CandidateErased``.
+
+    The row lock orders this after a concurrent erasure, whose result it then sees,
+    instead of restoring on the strength of a read the erasure has made stale.
+    """
+    candidate = Candidate.all_objects.select_for_update().get(pk=candidate.pk)
+    if candidate.is_erased:
+        raise CandidateErased("An erased candidate cannot be restored.")
+    return candidate, candidate.restore()
+
+
 @transaction.atomic
 def erase_candidate(candidate: Candidate, *, by=None) -> Candidate:
     """Remove a candidate's personal data for good (right to erasure). Idempotent.

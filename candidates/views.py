@@ -17,15 +17,15 @@ class SoftDeleteDestroyMixin(mixins.DestroyModelMixin):
     """DELETE hides the row (204); ``?reason=`` is recorded with it.
 
     Deleting a row that is already deleted changes nothing: the first deletion's
-    who, when and why stay on record.
+    who, when and why stay on record, also when two deletions race (``soft_delete``
+    writes only a live row).
     """
 
     def perform_destroy(self, instance):
         reason = self.request.query_params.get("reason", "")
         if "\x00" in reason:
             raise exceptions.ValidationError({"reason": ["May not contain NUL characters."]})
-        if not instance.is_deleted:
-            instance.soft_delete(by=self.request.user, reason=reason)
+        instance.soft_delete(by=self.request.user, reason=reason)
 
 
 @documented_crud(CandidateSerializer)
@@ -78,11 +78,10 @@ class CandidateViewSet(
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         """Bring a soft-deleted candidate back (status becomes active)."""
-        candidate = self.get_object()
-        if candidate.is_erased:
-            raise Conflict("An erased candidate cannot be restored.")
-        if candidate.is_deleted:
-            candidate.restore()
+        try:
+            candidate, _restored = services.restore_candidate(self.get_object())
+        except services.CandidateErased as error:
+            raise Conflict(str(error)) from error
         return Response(self.get_serializer(candidate).data)
 
     @extend_schema(request=None, responses={200: CandidateSerializer, **ERRORS})

@@ -151,6 +151,10 @@ class DeletionReasonForm(forms.Form):
     )
 
 
+class RestoreRefused(Exception):
+    """A row the restore action must leave deleted; the message says why."""
+
+
 class SoftDeleteAdmin(PortalModelAdmin):
     """Deleting from the admin hides rows (soft delete) instead of removing them."""
 
@@ -182,8 +186,7 @@ class SoftDeleteAdmin(PortalModelAdmin):
         return [str(obj) for obj in objs], {opts.verbose_name_plural: len(objs)}, perms_needed, []
 
     def delete_model(self, request, obj):
-        if not obj.is_deleted:
-            obj.soft_delete(by=request.user)
+        obj.soft_delete(by=request.user)  # A row already deleted keeps its first deletion.
 
     def delete_queryset(self, request, queryset):
         for obj in queryset.alive():
@@ -197,13 +200,14 @@ class SoftDeleteAdmin(PortalModelAdmin):
         if form.is_bound and form.is_valid():
             # All or nothing: a failure part-way leaves every selected row as it was.
             with transaction.atomic():
-                targets = list(queryset.alive())
-                for obj in targets:
+                # Rows someone else deletes meanwhile keep that deletion (not counted).
+                deleted = sum(
                     obj.soft_delete(by=request.user, reason=form.cleaned_data["reason"])
+                    for obj in queryset.alive()
+                )
             self.message_user(
                 request,
-                f"Deleted {len(targets)} {self.model._meta.verbose_name_plural} "
-                "(they stay restorable).",
+                f"Deleted {deleted} {self.model._meta.verbose_name_plural} (they stay restorable).",
                 messages.SUCCESS,
             )
             return None
@@ -219,24 +223,27 @@ class SoftDeleteAdmin(PortalModelAdmin):
             ),
         )
 
-    def restore_refusal(self, obj) -> str | None:
-        """Why ``obj`` cannot be restored, or None."""
-        return None
+    def restore_object(self, request, obj) -> bool:
+        """Restore one row; return whether it was still deleted.
+
+        Raise ``RestoreRefused`` when the row must not come back (models with rules
+        of their own restore through their service here).
+        """
+        return obj.restore()
 
     @admin.action(description="Restore selected", permissions=["change"])
     def restore_selected(self, request, queryset):
         restored = 0
         for obj in queryset.deleted():
-            refusal = self.restore_refusal(obj)
-            if refusal is None:
-                try:
-                    with transaction.atomic():
-                        obj.restore()
-                except IntegrityError:
-                    refusal = "it conflicts with a live record (e.g. a newer one)."
-                else:
-                    restored += 1
-                    continue
+            try:
+                with transaction.atomic():
+                    restored += self.restore_object(request, obj)
+            except RestoreRefused as error:
+                refusal = str(error)
+            except IntegrityError:
+                refusal = "it conflicts with a live record (e.g. a newer one)."
+            else:
+                continue
             self.message_user(request, f"Not restored: {obj}: {refusal}", messages.WARNING)
         self.message_user(request, f"Restored {restored} {self.model._meta.verbose_name_plural}.")
 

@@ -177,19 +177,35 @@ class SoftDeleteModel(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
-    def soft_delete(self, *, by=None, reason: str = "") -> None:
-        """Hide this row; related rows are kept."""
-        self.deleted_at = timezone.now()
-        self.deleted_by = by
-        self.deletion_reason = reason
-        self.save(update_fields=self._soft_delete_fields())
+    def soft_delete(self, *, by=None, reason: str = "") -> bool:
+        """Hide this row; related rows are kept. Return whether this call hid it.
 
-    def restore(self) -> None:
-        """Bring a soft-deleted row back."""
-        self.deleted_at = None
-        self.deleted_by = None
-        self.deletion_reason = ""
-        self.save(update_fields=self._soft_delete_fields())
+        A row already deleted keeps the first deletion's who, when and why, even when
+        two deletions race: the write is one UPDATE conditional on the row being live.
+        """
+        now = timezone.now()
+        return self._set_deleted(
+            True, deleted_at=now, deleted_by=by, deletion_reason=reason, updated_at=now
+        )
 
-    def _soft_delete_fields(self) -> list[str]:
-        return ["deleted_at", "deleted_by", "deletion_reason", "updated_at"]
+    def restore(self) -> bool:
+        """Bring a soft-deleted row back. Return whether this call restored it."""
+        return self._set_deleted(
+            False, deleted_at=None, deleted_by=None, deletion_reason="", updated_at=timezone.now()
+        )
+
+    def _deletion_changes(self, *, deleted: bool) -> dict:
+        """Further fields a soft delete (``deleted``) or a restore sets; models add theirs."""
+        return {}
+
+    def _set_deleted(self, deleted: bool, **values) -> bool:
+        values.update(self._deletion_changes(deleted=deleted))
+        # Check and write in one statement (a deletion matches a live row, a restore a
+        # deleted one): of two racing deletions or restores, the one that commits
+        # second finds nothing to change instead of overwriting the first.
+        rows = type(self).all_objects.filter(pk=self.pk, deleted_at__isnull=deleted)
+        if not rows.update(**values):
+            return False
+        for name, value in values.items():
+            setattr(self, name, value)
+        return True

@@ -196,12 +196,3 @@ class TestHostileJSON:
         )
         assert response.status_code == 400
         assert list(response.json()) == ["parsed_data"]
-
-
-def test_a_row_that_vanished_midway_answers_404():
-    from django.core.exceptions import ObjectDoesNotExist
-
-    from config.api import exception_handler
-
-    response = exception_handler(ObjectDoesNotExist(), {})
-    assert response.status_code == 404

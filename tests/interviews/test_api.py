@@ -171,15 +171,29 @@ class TestStatusMoves:
         assert completed.json()["status"] == "completed"
         assert completed.json()["duration_seconds"] >= 0
 
-    @pytest.mark.parametrize("move", ["complete", "start"])
-    def test_a_forbidden_move_answers_409_and_changes_nothing(self, engine_api, interview, move):
+    @pytest.mark.parametrize(
+        ("move", "allowed"),
+        [
+            ("start", "'scheduled'"),
+            ("complete", "'in_progress'"),
+            ("abandon", "'in_progress' or 'scheduled'"),
+        ],
+    )
+    def test_a_forbidden_move_answers_409_says_why_and_changes_nothing(
+        self, engine_api, interview, move, allowed
+    ):
         services.abandon_interview(interview)
+        before = Interview.objects.values().get(pk=interview.pk)
 
         response = engine_api.post(f"/api/v1/interviews/{interview.pk}/{move}/")
 
+        target = {"start": "in_progress", "complete": "completed", "abandon": "abandoned"}[move]
         assert response.status_code == 409
-        assert "Cannot move an interview from 'abandoned'" in response.json()["detail"]
-        assert Interview.objects.get(pk=interview.pk).status == "abandoned"
+        assert response.json() == {
+            "detail": f"Cannot move an interview from 'abandoned' to '{target}'; "
+            f"only from {allowed}."
+        }
+        assert Interview.objects.values().get(pk=interview.pk) == before
 
     def test_moves_of_an_unknown_interview_answer_404(self, engine_api, db):
         assert engine_api.post(f"/api/v1/interviews/{uuid.uuid4()}/start/").status_code == 404
@@ -227,8 +241,41 @@ class TestSession:
         )
 
         assert stale.status_code == 412
+        assert stale.json() == {"detail": 'The session is at version 2, not "1"; read it again.'}
         session = InterviewSession.objects.get(interview=interview)
         assert (session.version, session.questions_asked_count) == (2, 1)
+
+    def test_if_match_star_writes_whatever_the_version(self, engine_api, interview):
+        services.update_session(interview.session, questions_asked_count=1)
+
+        response = engine_api.patch(
+            _session_url(interview), {"questions_asked_count": 2}, format="json", HTTP_IF_MATCH="*"
+        )
+
+        assert response.status_code == 200
+        assert response["ETag"] == '"3"'
+        assert InterviewSession.objects.get(interview=interview).questions_asked_count == 2
+
+    def test_each_interview_has_its_own_session(self, engine_api, interview, other_candidate):
+        other = Interview.objects.get(candidate=other_candidate)
+        services.update_session(other.session, questions_asked_count=4)
+
+        mine = engine_api.get(_session_url(interview))
+        theirs = engine_api.get(_session_url(other))
+
+        assert (mine.json()["id"], mine.json()["questions_asked_count"]) == (
+            str(interview.session.pk),
+            0,
+        )
+        assert (theirs.json()["id"], theirs["ETag"]) == (str(other.session.pk), '"2"')
+
+    def test_reading_a_session_takes_a_fixed_number_of_queries(
+        self, engine_api, interview, django_assert_num_queries
+    ):
+        # The caller's candidate link, their permissions (2), the interview with its session.
+        with django_assert_num_queries(4):
+            response = engine_api.get(_session_url(interview))
+        assert response.status_code == 200
 
     def test_patch_without_if_match_still_bumps_the_version(self, engine_api, interview):
         response = engine_api.patch(
@@ -431,14 +478,16 @@ class TestReviewedEdges:
         assert response.status_code == 412
         assert InterviewSession.objects.get(interview=interview).version == 1
 
-    def test_any_listed_etag_may_match(self, engine_api, interview):
+    @pytest.mark.parametrize("header", ['"7", "1"', '"1", "7"', '"1","7"'])
+    def test_any_listed_etag_may_match(self, engine_api, interview, header):
         response = engine_api.patch(
             _session_url(interview),
             {"questions_asked_count": 1},
             format="json",
-            HTTP_IF_MATCH='"7", "1"',
+            HTTP_IF_MATCH=header,
         )
         assert response.status_code == 200
+        assert response.json()["version"] == 2
 
     def test_the_transcript_can_be_ordered_by_its_timestamps(
         self, engine_api, interview_in_progress

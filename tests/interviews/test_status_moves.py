@@ -1,13 +1,11 @@
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
 from django.utils import timezone
 
 from interviews import services
 from interviews.models import Interview
+from tests.concurrency import HeldTransaction, InThread, wait_until_blocked_by
 
 Status = Interview.Status
 MOVES = {
@@ -111,33 +109,19 @@ def test_querysets_name_the_statuses(interview, candidate):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_move_waits_for_a_concurrent_one_and_then_refuses(candidate):
-    """The move locks the row: it sees the other worker's committed move, not stale data."""
-    interview = services.start_interview(
-        services.create_interview(candidate=candidate, role_type="python")
-    )
-    locked, outcome = threading.Event(), {}
+def test_a_move_waits_for_a_concurrent_one_and_then_refuses(interview_in_progress, admin_api):
+    """A move locks the row: it sees the other worker's committed move, not stale data.
 
-    def other_worker_completes():
-        try:
-            with transaction.atomic():
-                row = Interview.objects.select_for_update().get(pk=interview.pk)
-                locked.set()
-                time.sleep(0.5)  # Hold the lock while the abandon below arrives.
-                row.status, row.completed_at = Status.COMPLETED, timezone.now()
-                row.save()
-        finally:
-            connection.close()
+    Without the lock, both workers would read in_progress and the abandon would
+    overwrite the completion.
+    """
+    url = f"/api/v1/interviews/{interview_in_progress.pk}/abandon/"
+    with HeldTransaction(lambda: services.complete_interview(interview_in_progress)) as other:
+        abandon = InThread(admin_api.post, url)
+        wait_until_blocked_by(other.pid, waiter=abandon)
+        other.commit()
 
-    worker = threading.Thread(target=other_worker_completes)
-    worker.start()
-    assert locked.wait(10)
-    try:
-        services.abandon_interview(interview)
-        outcome["abandon"] = "applied"
-    except services.InvalidStatusMove:
-        outcome["abandon"] = "refused"
-    worker.join()
-
-    assert outcome == {"abandon": "refused"}
-    assert Interview.objects.get(pk=interview.pk).status == Status.COMPLETED
+    response = abandon.result()
+    assert response.status_code == 409, response.content
+    assert "from 'completed' to 'abandoned'" in response.json()["detail"]
+    assert Interview.objects.get(pk=interview_in_progress.pk).status == Status.COMPLETED

@@ -1,7 +1,10 @@
-"""Mutation testing with mutmut: ``make mutate`` runs ``prepare``, ``mutmut run``, ``report``.
+"""Mutation testing with mutmut: ``make mutate`` runs ``prepare``, ``run``, ``report``.
 
 ``prepare`` migrates a template database once; every run of the suite under a mutant
 copies it (see ``django_db_modify_db_settings`` in tests/conftest.py).
+
+``run`` is ``mutmut run`` that also mutates decorated functions (see
+``mutate_decorated_functions``).
 
 ``report`` lists the surviving mutants. A survivor is either killed by a sharper
 test or named in tests/mutation/equivalent.txt with the reason it changes nothing
@@ -33,13 +36,69 @@ def prepare() -> None:
 
     template = os.environ["TEST_DATABASE_TEMPLATE"]
     with connection._nodb_cursor() as cursor:
-        cursor.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{template}_%"]
-        )
+        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{template}_%"])
         for (name,) in cursor.fetchall():
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     connection.settings_dict.setdefault("TEST", {})["NAME"] = template
     connection.creation.create_test_db(verbosity=1, autoclobber=True, serialize=False)
+
+
+def mutate_decorated_functions() -> None:
+    """Teach mutmut 3 to mutate decorated functions too.
+
+    mutmut leaves every decorated function alone, and here the decorators sit on the
+    code that holds the promises: ``@transaction.atomic`` services, ``@action`` API
+    endpoints, ``@admin.action`` bulk actions, signal receivers. mutmut replaces each
+    mutated function by a trampoline that calls the original or a mutant copy; its
+    reason for skipping decorated ones is that the copies would carry the decorators
+    too (registering a receiver or a route once per mutant). So: the trampoline keeps
+    the decorators, the copies lose them (but for staticmethod and classmethod, which
+    mutmut already handles), and the decorator expressions themselves stay unmutated.
+    """
+    import libcst as cst
+    from libcst.metadata import PositionProvider
+    from mutmut.mutation import file_mutation
+
+    visitor = file_mutation.MutationVisitor
+    skip = visitor._skip_node_and_children
+
+    def skip_all_but_decorated_functions(self, node):
+        if isinstance(node, cst.FunctionDef) and node.decorators:
+            position = self.get_metadata(PositionProvider, node, None)
+            pragma = position is not None and position.start.line in self._ignored_node_lines
+            if not (
+                pragma
+                or node.name.value in file_mutation.NEVER_MUTATE_FUNCTION_NAMES
+                or node in self._enum_creation_hooks
+            ):
+                return False
+        return skip(self, node)
+
+    arrange = file_mutation.function_trampoline_arrangement
+
+    def arrange_with_undecorated_copies(function, mutants, class_name):
+        declarations, (trampoline, *copies), assignments, names = arrange(
+            function, mutants, class_name
+        )
+        kept = [
+            decorator
+            for decorator in function.decorators
+            if isinstance(decorator.decorator, cst.Name)
+            and decorator.decorator.value in ("staticmethod", "classmethod")
+        ]
+        copies = [copy.with_changes(decorators=kept) for copy in copies]
+        return declarations, [trampoline, *copies], assignments, names
+
+    visitor._skip_node_and_children = skip_all_but_decorated_functions
+    file_mutation.function_trampoline_arrangement = arrange_with_undecorated_copies
+
+
+def run(arguments: list[str]) -> None:
+    """``mutmut run <arguments>``, decorated functions included."""
+    mutate_decorated_functions()
+    from mutmut.__main__ import cli
+
+    cli(["run", *arguments])
 
 
 def explained() -> dict[str, str]:
@@ -100,7 +159,9 @@ if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "prepare":
         prepare()
+    elif command == "run":
+        run(sys.argv[2:])
     elif command == "report":
         sys.exit(report())
     else:
-        sys.exit("usage: python -m tests.mutation prepare|report")
+        sys.exit("usage: python -m tests.mutation prepare|run [mutant names]|report")
