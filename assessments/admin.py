@@ -53,7 +53,8 @@ class ReviewForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         overriding = cleaned.get("review_status") == AssessmentResult.ReviewStatus.OVERRIDDEN
-        if overriding and cleaned.get("final_score") is None:
+        # A score given but refused already says what is wrong with it.
+        if overriding and cleaned.get("final_score") is None and "final_score" not in self.errors:
             self.add_error("final_score", "An override needs your score.")
         if not overriding:
             cleaned["final_score"] = None
@@ -211,14 +212,14 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
         )
         return [review, *super().get_urls()]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(self, request, object_id, *args, extra_context=None, **kwargs):
         extra_context = dict(extra_context or {})
         if self.has_review_permission(request):
             extra_context["review_form"] = ReviewForm()
             extra_context["review_url"] = reverse(
                 "admin:assessments_assessmentresult_review", args=[object_id]
             )
-        return super().change_view(request, object_id, form_url, extra_context)
+        return super().change_view(request, object_id, *args, extra_context=extra_context, **kwargs)
 
     def review_view(self, request, object_id):
         """Approve or override (POST only); records the reviewer and the time."""

@@ -28,9 +28,9 @@ class CandidateFilter(filters.FilterSet):
         fields = []
 
     def filter_email(self, queryset, name, value):
-        # Emails are stored lower-cased, so an exact match on the lower-cased input
-        # is case-insensitive and still served by the unique index.
-        return queryset.filter(email=value.strip().lower())
+        # The field lower-cases (and strips) the address in every lookup, as it does
+        # on save: an exact match is case-insensitive.
+        return queryset.filter(email=value)
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(Q(full_name__icontains=value) | Q(email__icontains=value))

@@ -60,7 +60,7 @@ class SafeJSONFormField(forms.JSONField):
         try:
             value = super().to_python(value)
         except RecursionError as error:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+            raise forms.ValidationError(self.error_messages["invalid"]) from error
         if depth_exceeds(value):
             raise forms.ValidationError(f"JSON may nest at most {MAX_DEPTH} levels deep.")
         return value
@@ -73,7 +73,11 @@ class SafeJSONFormField(forms.JSONField):
 
 
 class PrettyJSONWidget(forms.Textarea):
-    """Edit JSON indented, so a document is readable before it is changed."""
+    """Edit JSON indented, so a document is readable before it is changed.
+
+    The form field hands over JSON text (its own, or the input coming back with an
+    error), never Python objects: only text is re-indented.
+    """
 
     def format_value(self, value):
         if isinstance(value, str):
@@ -81,7 +85,7 @@ class PrettyJSONWidget(forms.Textarea):
                 value = json.loads(value)
             except (ValueError, RecursionError):
                 return value  # Invalid input coming back with its error: show it as typed.
-        return json.dumps(value, indent=2, ensure_ascii=False, cls=ExactJSONEncoder)
+        return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 class PortalModelAdmin(admin.ModelAdmin):
@@ -180,10 +184,10 @@ class SoftDeleteAdmin(PortalModelAdmin):
     def get_deleted_objects(self, objs, request):
         # Related rows stay (and PROTECT cannot object): only the rows themselves
         # are listed on the confirmation page.
-        objs = list(objs)
-        opts = self.model._meta
-        perms_needed = set() if self.has_delete_permission(request) else {opts.verbose_name}
-        return [str(obj) for obj in objs], {opts.verbose_name_plural: len(objs)}, perms_needed, []
+        # Without the delete permission the admin refuses before asking (so no rows
+        # are ever listed as needing a permission).
+        names = [str(obj) for obj in objs]
+        return names, {self.model._meta.verbose_name_plural: len(names)}, set(), []
 
     def delete_model(self, request, obj):
         obj.soft_delete(by=request.user)  # A row already deleted keeps its first deletion.

@@ -165,7 +165,7 @@ class PurgeResult:
     messages: int
 
 
-def purge_expired_transcripts(*, finished_before, dry_run: bool = False) -> PurgeResult:
+def purge_expired_transcripts(*, finished_before, dry_run: bool) -> PurgeResult:
     """Erase the text and audio links of transcripts of interviews finished before a date.
 
     Interviews, their numbering and timings, sessions and assessments stay. Messages

@@ -35,13 +35,21 @@ def test_the_page_shows_a_chart_of_the_scores_next_to_the_reasoning(admin_client
     assert 'width="246"' in page  # 82% of the 300-pixel track.
     assert 'width="120"' in page  # sql: 40%.
     assert "Solid on &lt;asyncio&gt;." in page
-    assert 'id="review-form"' in page
+    assert f'<form method="post" action="{_review_url(assessment)}" id="review-form"' in page
+
+
+def _messages(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, str(message)) for message in response.context["messages"]]
 
 
 def test_a_recruiter_approves(client, recruiter, assessment):
     response = client.post(_review_url(assessment), {"review_status": "approved"})
 
     assert response.status_code == 302
+    assert response["Location"] == _change_url(assessment)
+    assert _messages(client.get(response["Location"])) == [
+        ("success", "Review recorded: approved.")
+    ]
     reviewed = AssessmentResult.objects.get(pk=assessment.pk)
     assert (reviewed.review_status, reviewed.reviewed_by) == ("approved", recruiter)
     assert reviewed.reviewed_at is not None
@@ -72,9 +80,53 @@ def test_a_recruiter_overrides_with_a_score_and_notes(client, recruiter, assessm
 def test_an_invalid_review_changes_nothing_and_says_why(client, recruiter, assessment, form):
     response = client.post(_review_url(assessment), form, follow=True)
 
-    assert response.status_code == 200
-    assert "errornote" in response.text or 'class="error"' in response.text
+    assert response.redirect_chain == [(_change_url(assessment), 302)]
+    assert [level for level, _text in _messages(response)] == ["error"]
     assert AssessmentResult.objects.get(pk=assessment.pk).review_status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("form", "said"),
+    [
+        ({"review_status": "overridden"}, "final_score: An override needs your score."),
+        (
+            {"review_status": "overridden", "final_score": "101"},
+            "final_score: Ensure this value is less than or equal to 100.",
+        ),
+        (
+            {"review_status": "pending"},
+            "review_status: Select a valid choice. pending is not one of the available choices.",
+        ),
+    ],
+)
+def test_an_invalid_review_says_which_field_and_why(client, recruiter, assessment, form, said):
+    response = client.post(_review_url(assessment), form, follow=True)
+    assert _messages(response) == [("error", said)]
+
+
+def test_an_approval_carries_no_final_score(client, recruiter, assessment):
+    client.post(_review_url(assessment), {"review_status": "approved", "final_score": "55"})
+    reviewed = AssessmentResult.objects.get(pk=assessment.pk)
+    assert (reviewed.review_status, reviewed.final_score) == ("approved", None)
+
+
+def test_the_review_address_only_takes_posts(client, recruiter, assessment):
+    response = client.get(_review_url(assessment))
+    assert (response.status_code, response["Location"]) == (302, _change_url(assessment))
+    assert AssessmentResult.objects.get(pk=assessment.pk).review_status == "pending"
+
+
+@pytest.mark.parametrize("deleted", [False, True])
+def test_reviewing_a_missing_or_deleted_assessment_is_not_found(
+    client, recruiter, assessment, deleted
+):
+    if deleted:
+        assessment.soft_delete(reason="rescored")
+        url = _review_url(assessment)
+    else:
+        url = "/admin/assessments/assessmentresult/00000000-0000-4000-8000-000000000000/review/"
+    assert client.post(url, {"review_status": "approved"}).status_code == 404
+    assert AssessmentResult.all_objects.get(pk=assessment.pk).review_status == "pending"
 
 
 def test_a_recruiter_cannot_edit_the_ai_scores(client, recruiter, assessment):

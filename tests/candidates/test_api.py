@@ -636,6 +636,19 @@ def test_delete_soft_deletes_and_records_reason(admin_api, admin_user, interview
     assert Interview.objects.filter(pk=interview.pk, candidate=candidate).exists()
 
 
+def test_delete_without_a_reason_records_an_empty_one(admin_api, candidate):
+    assert admin_api.delete(candidate_url(candidate)).status_code == 204
+    assert Candidate.all_objects.get(pk=candidate.pk).deletion_reason == ""
+
+
+def test_a_reason_holding_a_nul_character_is_refused(admin_api, candidate):
+    response = admin_api.delete(f"{candidate_url(candidate)}?reason=spam%00")
+
+    assert response.status_code == 400
+    assert response.json() == {"reason": ["May not contain NUL characters."]}
+    assert not Candidate.all_objects.get(pk=candidate.pk).is_deleted
+
+
 def test_soft_deleted_candidate_is_hidden_from_list_and_retrieve(
     admin_api, candidate, other_candidate
 ):

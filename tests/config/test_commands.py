@@ -47,20 +47,43 @@ def test_create_local_admin_prints_a_working_password_once(settings):
     settings.DEBUG = True
 
     output = _run("create_local_admin")
-    password = re.search(r"password: (\S+)", output).group(1)
+    shown = re.fullmatch(
+        r"\n  Local admin login created \(shown only this once\):\n"
+        r"    URL:      http://127\.0\.0\.1:8000/admin/\n"
+        r"    username: admin\n"
+        r"    password: (\S{16})\n",
+        output,
+    )
+    assert shown, output
+    password = shown.group(1)
 
     user = authenticate(username="admin", password=password)
     assert user is not None
-    assert user.is_superuser
-    assert user.is_staff
+    assert (user.is_superuser, user.is_staff, user.email) == (True, True, "admin@localhost")
     again = _run("create_local_admin")
-    assert "exists" in again
-    assert password not in again
+    assert again == (
+        "Admin login 'admin' exists; its password was printed when it was created. "
+        "Forgot it? manage.py changepassword admin\n"
+    )
     assert get_user_model().objects.filter(username="admin").count() == 1
+
+
+def test_create_local_admin_takes_another_name_and_address(settings):
+    settings.DEBUG = True
+
+    output = _run("create_local_admin", "--username", "ops", "--email", "ops@example.com")
+
+    assert "    username: ops\n" in output
+    user = get_user_model().objects.get()
+    assert (user.username, user.email, user.is_superuser) == ("ops", "ops@example.com", True)
 
 
 def test_create_local_admin_refuses_outside_development(settings):
     settings.DEBUG = False
-    with pytest.raises(CommandError, match="createsuperuser"):
+    with pytest.raises(CommandError) as refused:
         _run("create_local_admin")
+    assert str(refused.value) == (
+        "create_local_admin is for local development (DEBUG on); "
+        "in production use: manage.py createsuperuser"
+    )
     assert not get_user_model().objects.exists()

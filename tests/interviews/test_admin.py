@@ -1,5 +1,6 @@
 """The interview page: details, session, the transcript as a conversation, links."""
 
+import pytest
 from model_bakery import baker
 
 from interviews import services
@@ -69,22 +70,61 @@ def test_the_page_shows_session_state_assessment_and_agent_actions(
     assert "Two correct answers in a row." in page
 
 
+def _move(client, action, interviews):
+    response = client.post(
+        "/admin/interviews/interview/",
+        {"action": action, "_selected_action": [str(i.pk) for i in interviews]},
+        follow=True,
+    )
+    return [(message.level_tag, str(message)) for message in response.context["messages"]]
+
+
 def test_status_moves_from_the_list_report_refusals(admin_client, interview, candidate):
     done = services.abandon_interview(
         services.create_interview(candidate=candidate, role_type="react")
     )
 
-    response = admin_client.post(
-        "/admin/interviews/interview/",
-        {"action": "start_selected", "_selected_action": [str(interview.pk), str(done.pk)]},
-        follow=True,
-    )
+    said = _move(admin_client, "start_selected", [interview, done])
 
     assert Interview.objects.get(pk=interview.pk).status == "in_progress"
     assert Interview.objects.get(pk=done.pk).status == "abandoned"
-    text = response.text
-    assert "Started 1 interviews." in text
-    assert "Cannot move an interview from &#x27;abandoned&#x27;" in text
+    assert said == [
+        ("success", "Started 1 interviews."),
+        (
+            "warning",
+            "React interview (Abandoned): Cannot move an interview from 'abandoned' to "
+            "'in_progress'; only from 'scheduled'.",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("action", "verb", "status"),
+    [
+        ("start_selected", "Started", "in_progress"),
+        ("abandon_selected", "Abandoned", "abandoned"),
+    ],
+)
+def test_status_moves_from_the_list_count_what_moved(
+    admin_client, interview, candidate, action, verb, status
+):
+    other = services.create_interview(candidate=candidate, role_type="react")
+
+    assert _move(admin_client, action, [interview, other]) == [("success", f"{verb} 2 interviews.")]
+    assert set(Interview.objects.values_list("status", flat=True)) == {status}
+
+
+def test_completing_from_the_list(admin_client, interview_in_progress):
+    assert _move(admin_client, "complete_selected", [interview_in_progress]) == [
+        ("success", "Completed 1 interviews.")
+    ]
+    assert Interview.objects.get(pk=interview_in_progress.pk).status == "completed"
+
+
+def test_a_move_of_nothing_movable_only_warns(admin_client, interview):
+    services.abandon_interview(interview)
+    said = _move(admin_client, "complete_selected", [interview])
+    assert [level for level, _text in said] == ["warning"]
 
 
 def test_the_transcript_page_query_count_does_not_grow(

@@ -21,7 +21,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Say what would be purged; change nothing."
         )
 
-    def handle(self, *args, days=None, dry_run=False, **options):
+    def handle(self, *args, days, dry_run, **options):
         days = settings.TRANSCRIPT_RETENTION_DAYS if days is None else days
         if days is None:
             self.stdout.write(
