@@ -11,7 +11,14 @@ from django.utils.html import format_html, format_html_join
 
 from assessments import services
 from assessments.models import SCORE, AssessmentResult
-from config.admin import RECORD_FIELDS, RECORD_FIELDSET, SoftDeleteAdmin, audit_history, pretty_json
+from config.admin import (
+    RECORD_FIELDS,
+    RECORD_FIELDSET,
+    REFUSED_WRITES,
+    SoftDeleteAdmin,
+    audit_history,
+    pretty_json,
+)
 
 AI_FIELDS = [
     "interview",
@@ -237,7 +244,10 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
                 for error in errors:
                     self.message_user(request, f"{field}: {error}", messages.ERROR)
             return redirect(change_url)
-        services.review_assessment(assessment, reviewer=request.user, **form.cleaned_data)
+        try:
+            services.review_assessment(assessment, reviewer=request.user, **form.cleaned_data)
+        except REFUSED_WRITES:
+            return self.refused(request, change_url)
         self.message_user(
             request,
             f"Review recorded: {form.cleaned_data['review_status']}.",

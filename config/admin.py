@@ -6,12 +6,22 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.paginator import Paginator
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from config.json import MAX_DEPTH, ExactJSONEncoder, depth_exceeds
+
+#: Writes the database refuses: a uniqueness or consistency rule broken by a change
+#: made meanwhile, or a value it cannot store. The API answers 409 / 400; the admin
+#: says so and changes nothing.
+REFUSED_WRITES = (IntegrityError, DataError)
+REFUSED = (
+    "Nothing was changed: the database refused the change, most likely because of "
+    "another change made meanwhile. Reload the page and try again."
+)
 
 #: Below this many rows a list page counts exactly; above it, an unfiltered list
 #: uses PostgreSQL's own estimate and a filtered one counts at most this far.
@@ -105,6 +115,25 @@ class PortalModelAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return self.defer_for_list(request, super().get_queryset(request))
+
+    def refused(self, request, redirect_to: str) -> HttpResponseRedirect:
+        """Say that a refused write changed nothing, and go back to ``redirect_to``."""
+        self.message_user(request, REFUSED, messages.ERROR)
+        return HttpResponseRedirect(redirect_to)
+
+    def changeform_view(self, request, *args, **kwargs):
+        # Django runs the form's save in a transaction: a refusal rolled it all back.
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except REFUSED_WRITES:
+            return self.refused(request, request.get_full_path())
+
+    def response_action(self, request, queryset):
+        # Bulk actions that write run in one transaction each (or report row by row).
+        try:
+            return super().response_action(request, queryset)
+        except REFUSED_WRITES:
+            return self.refused(request, request.get_full_path())
 
     def defer_for_list(self, request, queryset):
         match = getattr(request, "resolver_match", None)
@@ -261,7 +290,6 @@ class SoftDeleteAdmin(PortalModelAdmin):
             "action": action,
             "opts": self.model._meta,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
         }
         return TemplateResponse(request, "admin/portal/confirm_action.html", context)
 

@@ -4,6 +4,8 @@ from django.utils.html import format_html, format_html_join
 
 from config.admin import (
     RECORD_FIELDSET,
+    REFUSED,
+    REFUSED_WRITES,
     PortalModelAdmin,
     SoftDeleteAdmin,
     audit_history,
@@ -220,6 +222,9 @@ class InterviewAdmin(SoftDeleteAdmin):
                 moved += 1
             except (services.InvalidStatusMove, Interview.DoesNotExist) as error:
                 refused.append(f"{interview}: {error}")
+            except REFUSED_WRITES:
+                # Each move is its own transaction: this one changed nothing.
+                refused.append(f"{interview}: {REFUSED}")
         if moved:
             self.message_user(request, f"{verb} {moved} interviews.", messages.SUCCESS)
         for reason in refused:

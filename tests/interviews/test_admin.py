@@ -3,8 +3,10 @@
 import pytest
 from model_bakery import baker
 
+from config.admin import REFUSED
 from interviews import services
 from interviews.models import AgentAction, Interview, InterviewMessage
+from tests.failing_writes import failing_write
 
 
 def _page(client, interview):
@@ -141,3 +143,19 @@ def test_the_transcript_page_query_count_does_not_grow(
     )
     with django_assert_max_num_queries(25):
         _page(admin_client, interview_in_progress)
+
+
+def test_a_move_the_database_refuses_is_reported_and_the_others_go_on(
+    admin_client, interview, candidate
+):
+    other = services.create_interview(candidate=candidate, role_type="react")
+
+    with failing_write("interviews", "UPDATE", when=f"NEW.id = '{other.pk}'"):
+        said = _move(admin_client, "start_selected", [interview, other])
+
+    assert said == [
+        ("success", "Started 1 interviews."),
+        ("warning", f"React interview (Scheduled): {REFUSED}"),
+    ]
+    assert Interview.objects.get(pk=interview.pk).status == "in_progress"
+    assert Interview.objects.get(pk=other.pk).status == "scheduled"

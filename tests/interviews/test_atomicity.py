@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
+from config.admin import REFUSED
 from interviews import services
 from interviews.models import Interview, InterviewMessage
 from tests.failing_writes import Snapshot, failing_write
@@ -49,8 +50,8 @@ def test_the_admin_creates_no_interview_without_its_session(admin_client, candid
     """The admin's add form goes through the same service: no interview without a session."""
     before = Snapshot()
 
-    with failing_write("interview_sessions", "INSERT"), pytest.raises(IntegrityError):
-        admin_client.post(
+    with failing_write("interview_sessions", "INSERT"):
+        response = admin_client.post(
             "/admin/interviews/interview/add/",
             {
                 "candidate": str(candidate.pk),
@@ -62,8 +63,11 @@ def test_the_admin_creates_no_interview_without_its_session(admin_client, candid
                 "total_tokens_used": 0,
                 "cost_usd": "0",
             },
+            follow=True,
         )
 
+    assert response.redirect_chain == [("/admin/interviews/interview/add/", 302)]
+    assert [str(message) for message in response.context["messages"]] == [REFUSED]
     before.assert_unchanged()
     assert not Interview.all_objects.exists()
 
