@@ -211,7 +211,9 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
     def history(self, assessment):
         return audit_history(assessment)
 
-    def get_urls(self):
+    # Runs once per process, when the URLconf loads, so mutmut cannot tell which tests
+    # rely on it; the review tests post to the literal address instead.
+    def get_urls(self):  # pragma: no mutate block
         review = path(
             "<path:object_id>/review/",
             self.admin_site.admin_view(self.review_view),

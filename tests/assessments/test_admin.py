@@ -38,6 +38,48 @@ def test_the_page_shows_a_chart_of_the_scores_next_to_the_reasoning(admin_client
     assert f'<form method="post" action="{_review_url(assessment)}" id="review-form"' in page
 
 
+def test_the_chart_draws_one_bar_per_skill_clamped_to_0_to_100(admin_client, assessment):
+    assessment.skill_scores = {
+        "python": {"score": 82.5, "level": "advanced"},
+        "sql": 40,
+        "go": {"score": "n/a"},  # Not a number: no bar.
+        "rust": 130,
+        "c": -5,
+    }
+    assessment.save()
+
+    page = admin_client.get(_change_url(assessment)).text
+
+    def bar(y, skill, width, label):
+        return (
+            f'<text x="0" y="{y + 13}">{skill}</text>'
+            f'<rect class="track" x="150" y="{y}" width="300" height="16" rx="3"></rect>'
+            f'<rect class="bar" x="150" y="{y}" width="{width}" height="16" rx="3"></rect>'
+            f'<text x="458" y="{y + 13}">{label}</text>'
+        )
+
+    assert (
+        '<svg class="skill-chart" role="img" aria-label="Skill scores" '
+        'viewBox="0 0 590 104" style="width: 100%; max-width: 590px" '
+        'xmlns="http://www.w3.org/2000/svg">'
+        # In the order jsonb keeps keys: shorter ones first.
+        + bar(0, "c", 0, "0 ")
+        + bar(26, "sql", 120, "40 ")
+        + bar(52, "rust", 300, "100 ")
+        + bar(78, "python", 247, "82.5 advanced")
+        + "</svg>"
+    ) in page
+
+
+@pytest.mark.parametrize("skill_scores", [{"python": "strong"}, {"python": {"level": "x"}}])
+def test_no_chart_without_a_numeric_score(admin_client, assessment, skill_scores):
+    assessment.skill_scores = skill_scores
+    assessment.save()
+    page = admin_client.get(_change_url(assessment)).text
+    assert "skill-chart" not in page
+    assert "<h4>Skill scores</h4>—<pre" in page
+
+
 def _messages(response) -> list[tuple[str, str]]:
     return [(message.level_tag, str(message)) for message in response.context["messages"]]
 

@@ -21,6 +21,21 @@ def _action(client, action, candidates, query="", **extra):
     )
 
 
+def assert_confirms(page, action, title, candidates):
+    """The confirmation page names the action, lists the rows and posts them back."""
+    text = page.text
+    assert f"<title>{title} | Django site admin</title>" in text
+    assert '&rsaquo; <a href="/admin/candidates/candidate/">Candidates</a>' in text
+    assert f"<h2>{len(candidates)} candidates</h2>" in text
+    listed = "".join(f"<li>{c.full_name} &lt;{c.email}&gt;</li>" for c in page.context["objects"])
+    assert f'<ul class="targets">{listed}</ul>' in text
+    assert {c.pk for c in page.context["objects"]} == {c.pk for c in candidates}
+    for candidate in candidates:
+        assert f'<input type="hidden" name="_selected_action" value="{candidate.pk}">' in text
+    assert f'<input type="hidden" name="action" value="{action}">' in text
+    assert f'<input type="submit" name="confirm" value="Yes, {title.lower()}">' in text
+
+
 @pytest.fixture
 def recruiter_client(client, db):
     user = User.objects.create_user("recruiter", password="x9-unused", is_staff=True)
@@ -67,7 +82,12 @@ class TestSoftDelete:
     def test_deleting_asks_for_a_reason_then_hides(self, admin_client, candidate, interview):
         confirm = _action(admin_client, "soft_delete_selected", [candidate])
         assert confirm.status_code == 200
-        assert "Delete with a reason" in confirm.text
+        assert (
+            "<p>These rows will be hidden from lists and the API. Nothing is removed: "
+            "related records stay, and the rows can be restored.</p>"
+        ) in confirm.text
+        assert '<textarea name="reason" cols="60" rows="3" maxlength="2000"' in confirm.text
+        assert_confirms(confirm, "soft_delete_selected", "Delete with a reason", [candidate])
         assert Candidate.objects.filter(pk=candidate.pk).exists()
 
         done = _action(
@@ -111,12 +131,31 @@ class TestSoftDelete:
 
 
 class TestErase:
-    def test_erase_shows_what_will_be_removed_before_doing_it(self, admin_client, candidate):
-        page = _action(admin_client, "erase_selected", [candidate])
+    def test_erase_shows_what_will_be_removed_before_doing_it(
+        self, admin_client, candidate, other_candidate
+    ):
+        page = _action(admin_client, "erase_selected", [candidate, other_candidate])
 
         assert page.status_code == 200
-        assert "What will be removed for good" in page.text
-        assert "resume links and parsed resumes" in page.text
+        assert page.context["title"] == "Erase personal data"
+        assert "<p>Erasure cannot be undone.</p>" in page.text
+        assert (
+            '<ul class="removed">'
+            "<li>name, email address and phone number (also from the change history)</li>"
+            "<li>resume links and parsed resumes</li>"
+            "<li>the candidate&#x27;s answers in interview transcripts "
+            "(replaced by [erased])</li>"
+            "<li>every audio recording link of their interviews</li>"
+            "<li>the AI&#x27;s working memory and its inputs and outputs about them</li>"
+            "<li>their login: it is deactivated and its API tokens deleted</li></ul>"
+        ) in page.text
+        assert (
+            '<ul class="kept">'
+            "<li>an anonymous, deleted candidate record</li>"
+            "<li>interviews, the interviewer&#x27;s questions, timings and scores, "
+            "for statistics</li></ul>"
+        ) in page.text
+        assert_confirms(page, "erase_selected", "Erase personal data", [candidate, other_candidate])
         assert Candidate.objects.get(pk=candidate.pk).full_name == "Ada Lovelace"
 
     def test_confirming_erases(self, admin_client, candidate, message):
