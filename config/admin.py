@@ -221,10 +221,6 @@ class SoftDeleteAdmin(PortalModelAdmin):
     def delete_model(self, request, obj):
         obj.soft_delete(by=request.user)  # A row already deleted keeps its first deletion.
 
-    def delete_queryset(self, request, queryset):
-        for obj in queryset.alive():
-            obj.soft_delete(by=request.user)
-
     @admin.action(
         description="Delete selected (soft delete, with a reason)", permissions=["delete"]
     )

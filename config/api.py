@@ -53,7 +53,8 @@ class PortalPermission(permissions.DjangoModelPermissions):
       anyone else's object answers 404.
     * Everyone else (staff, the interview engine's service account) needs the Django
       model permission for the action: view_ for reads, add_/change_/delete_ for
-      writes, or what the view's ``action_permissions`` names for custom actions.
+      writes, or the permissions the view's ``action_permissions`` names for a
+      custom action.
       Actions in the view's ``staff_actions`` also need a staff login.
     """
 
@@ -68,11 +69,9 @@ class PortalPermission(permissions.DjangoModelPermissions):
     }
 
     def _queryset(self, view):
-        # The class-level queryset names the model; a view's get_queryset() may do
-        # lookups (and 404s) that must not run before the permission check.
-        if getattr(view, "queryset", None) is not None:
-            return view.queryset
-        return super()._queryset(view)
+        # Every view names its model with a class-level queryset; its get_queryset()
+        # may do lookups (and 404s) that must not run before the permission check.
+        return view.queryset
 
     def has_permission(self, request, view):
         user = request.user
@@ -87,8 +86,6 @@ class PortalPermission(permissions.DjangoModelPermissions):
             return False
         required = getattr(view, "action_permissions", {}).get(action)
         if required is not None:
-            if isinstance(required, dict):
-                required = required.get(request.method, ())
             return user.has_perms(required)
         return super().has_permission(request, view)
 
@@ -204,15 +201,9 @@ class ModelCleanMixin:
         try:
             instance.clean()
         except DjangoValidationError as error:
-            raise serializers.ValidationError(_as_api_errors(error)) from error
+            # The models' clean() methods name the field at fault.
+            raise serializers.ValidationError(get_error_detail(error)) from error
         return attrs
-
-
-def _as_api_errors(error: DjangoValidationError):
-    detail = get_error_detail(error)
-    if isinstance(detail, dict) and "__all__" in detail:
-        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop("__all__")
-    return detail
 
 
 def exception_handler(exc, context):
@@ -227,7 +218,7 @@ def exception_handler(exc, context):
         # view's lookup and a service's locked re-read.
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(_as_api_errors(exc))
+        exc = exceptions.ValidationError(get_error_detail(exc))
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: ["A value cannot be stored as given."]}

@@ -17,8 +17,10 @@ class ExactJSONEncoder(DjangoJSONEncoder):
 
     def default(self, o):
         if isinstance(o, (datetime.datetime, datetime.time)):
-            if isinstance(o, datetime.time) and o.utcoffset() is not None:
-                raise ValueError("JSON can't represent timezone-aware times.")
+            if o.tzinfo is not None and o.utcoffset() is None:
+                # A time of day in a zone with daylight saving: its offset depends on
+                # a date it does not have, so no ISO-8601 text says which it is.
+                raise TypeError(f"{o!r} has a time zone but no UTC offset")
             text = o.isoformat()
             return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
         return super().default(o)

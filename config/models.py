@@ -87,9 +87,10 @@ def validate_storable_json(value) -> None:
         raise ValidationError(
             "JSON documents may nest at most %(limit)s levels deep.", params={"limit": MAX_DEPTH}
         )
+    # What json cannot encode at all, the field's own validation has refused already.
     try:
         json.dumps(value, cls=ExactJSONEncoder, allow_nan=False)
-    except (TypeError, ValueError) as error:
+    except ValueError as error:
         raise ValidationError(
             "Not a storable JSON document: %(error)s", params={"error": error}
         ) from error

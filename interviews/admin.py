@@ -22,8 +22,6 @@ SPEAKERS = {
 
 
 def admin_link(obj, label=None):
-    if obj is None:
-        return "—"
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, label or obj)

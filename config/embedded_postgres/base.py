@@ -5,8 +5,8 @@ connection of a process starts (or finds) the embedded server and connects to it
 through its Unix socket, and that ``manage.py dbshell`` uses the server's own psql.
 """
 
-import psycopg
 from django.conf import settings
+from django.db import OperationalError
 from django.db.backends.postgresql import base, client
 
 from config import embedded_postgres
@@ -16,9 +16,10 @@ def _server() -> embedded_postgres.EmbeddedServer:
     try:
         return embedded_postgres.get_server(settings.EMBEDDED_DATABASE_DIR)
     except Exception as error:
-        # Raised as a database error, so Django reports it (and the project answers
-        # 503) as it would for any database it cannot reach.
-        raise psycopg.OperationalError(
+        # Raised as Django's database error, so the project answers 503 as for any
+        # database it cannot reach (the pool asks for these parameters outside
+        # Django's own translation of the driver's errors).
+        raise OperationalError(
             f"The embedded PostgreSQL in {settings.EMBEDDED_DATABASE_DIR} did not start: {error}"
         ) from error
 

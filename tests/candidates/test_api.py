@@ -17,7 +17,8 @@ from rest_framework.test import APIClient
 
 from assessments.models import AssessmentResult
 from candidates.models import Candidate, Resume
-from interviews.models import Interview, InterviewMessage, InterviewSession
+from interviews import services
+from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
 
 CANDIDATES = "/api/v1/candidates/"
 RESUMES = "/api/v1/resumes/"
@@ -747,33 +748,144 @@ def erasable(candidate, candidate_api, resume, interview_in_progress, message, a
     InterviewSession.objects.filter(interview=interview_in_progress).update(
         conversation_memory={"notes": "Ada Lovelace, lives in London, knows generators"}
     )
+    InterviewMessage.objects.filter(sequence_number=2).update(
+        metadata={"said": "my home in London"}, audio_metadata={"speaker": "Ada"}
+    )
+    InterviewMessage.objects.filter(pk=message.pk).update(
+        metadata={"topic": "generators"}, audio_metadata={"voice": "interviewer"}
+    )
+    # What the AI did about her: once about the candidate, once about the interview.
+    baker.make(
+        AgentAction,
+        candidate=candidate,
+        agent_type="resume_parser",
+        action="parse_resume",
+        status="succeeded",
+        input={"resume": "Augusta Ada King, London"},
+        output={"skills": ["python"]},
+    )
+    baker.make(
+        AgentAction,
+        interview=interview_in_progress,
+        agent_type="scorer",
+        action="score_answer",
+        status="succeeded",
+        input={"answer": "at Ada's home in London"},
+        output={"score": 80},
+    )
     return candidate
 
 
 OLD_PERSONAL_DATA = ["Ada", "Lovelace", "Augusta", "ada.lovelace@example.com", "7946 0958"]
 
 
-def test_erase_removes_the_candidates_personal_data(admin_api, erasable):
+def test_erase_removes_the_candidates_personal_data(admin_api, admin_user, erasable):
     response = admin_api.post(candidate_url(erasable, "erase"))
 
     assert response.status_code == 200, response.content
     stored = Candidate.all_objects.get(pk=erasable.pk)
     for text in OLD_PERSONAL_DATA:
         assert text not in response.content.decode()
-        assert text not in f"{stored.full_name} {stored.email} {stored.phone}"
-    assert stored.phone == ""
+    assert (stored.full_name, stored.email, stored.phone) == (
+        "Erased candidate",
+        f"erased-{erasable.pk}@erased.invalid",
+        "",
+    )
+    assert (stored.status, stored.deleted_by, stored.deletion_reason) == (
+        "deleted",
+        admin_user,
+        "erased",
+    )
+    assert response.json()["email"] == stored.email
+
+
+def test_erasing_a_deleted_candidate_keeps_the_first_deletion(admin_api, erasable):
+    erasable.soft_delete(reason="asked to leave")
+    deleted_at = Candidate.all_objects.get(pk=erasable.pk).deleted_at
+
+    assert admin_api.post(candidate_url(erasable, "erase")).status_code == 200
+
+    stored = Candidate.all_objects.get(pk=erasable.pk)
+    assert stored.is_erased
+    assert (stored.deleted_at, stored.deleted_by, stored.deletion_reason) == (
+        deleted_at,
+        None,
+        "asked to leave",
+    )
+
+
+def test_erase_clears_the_ai_notes_and_touches_no_one_else(
+    admin_api, erasable, interview_in_progress, other_candidate
+):
+    others = Interview.objects.get(candidate=other_candidate)
+    services.start_interview(others)
+    theirs = services.append_message(
+        others,
+        message_type="candidate_response",
+        content_text="Grace's own answer.",
+        content_audio_url="https://audio.example.com/grace.ogg",
+        metadata={"said": "Arlington"},
+        audio_metadata={"speaker": "Grace"},
+    )[0]
+    InterviewSession.objects.filter(interview=others).update(conversation_memory={"n": "Grace"})
+    their_action = baker.make(
+        AgentAction,
+        candidate=other_candidate,
+        interview=others,
+        agent_type="interviewer",
+        action="ask_question",
+        status="succeeded",
+        input={"about": "Grace"},
+        output={"q": 1},
+    )
+    untouched = (
+        InterviewMessage.objects.values().get(pk=theirs.pk),
+        InterviewSession.objects.values().get(interview=others),
+        AgentAction.objects.values().get(pk=their_action.pk),
+        Resume.objects.values().get(candidate=other_candidate),
+        Candidate.objects.values().get(pk=other_candidate.pk),
+    )
+
+    admin_api.post(candidate_url(erasable, "erase"))
+
+    actions = AgentAction.objects.exclude(pk=their_action.pk)
+    assert actions.count() == 2
+    assert set(actions.values_list("input", "output")) == {(None, None)}
+    answer, question = (
+        InterviewMessage.objects.filter(interview=interview_in_progress)
+        .order_by("-sequence_number")
+        .values("content_text", "metadata", "audio_metadata", "content_audio_url")
+    )
+    assert answer == {
+        "content_text": "[erased]",
+        "metadata": None,
+        "audio_metadata": None,
+        "content_audio_url": None,
+    }
+    # The interviewer's question stays, with its own metadata; only its audio goes.
+    assert question == {
+        "content_text": "How does a Python generator keep its state between calls?",
+        "metadata": {"topic": "generators"},
+        "audio_metadata": {"voice": "interviewer"},
+        "content_audio_url": None,
+    }
+    assert untouched == (
+        InterviewMessage.objects.values().get(pk=theirs.pk),
+        InterviewSession.objects.values().get(interview=others),
+        AgentAction.objects.values().get(pk=their_action.pk),
+        Resume.objects.values().get(candidate=other_candidate),
+        Candidate.objects.values().get(pk=other_candidate.pk),
+    )
 
 
 def test_erase_removes_resume_urls_and_parsed_data(admin_api, erasable):
     admin_api.post(candidate_url(erasable, "erase"))
 
     resumes = Resume.all_objects.filter(candidate=erasable)
-    assert resumes.count() == 2
-    for resume in resumes:
-        assert "files.example.com" not in resume.file_url
-        assert "lovelace" not in resume.file_name
-        assert "ada-old" not in resume.file_name
-        assert resume.parsed_data is None
+    assert (
+        list(resumes.values_list("file_url", "file_name", "parsed_data"))
+        == [("https://erased.invalid/resume", "erased", None)] * 2
+    )
 
 
 def test_erase_replaces_answers_and_drops_audio_but_keeps_questions(
@@ -801,8 +913,13 @@ def test_erase_deactivates_the_login_and_deletes_its_tokens(admin_api, erasable)
 
     login = User.objects.get(pk=login_pk)
     assert login.is_active is False
-    assert "lovelace" not in login.username
-    assert login.email == ""
+    assert (login.username, login.email, login.first_name, login.last_name) == (
+        f"erased-{erasable.pk}",
+        "",
+        "",
+        "",
+    )
+    assert not login.has_usable_password()
     assert not Token.objects.filter(user_id=login_pk).exists()
     assert authenticate(username="ada.lovelace@example.com", password="x9-unused") is None
     assert authenticate(username=login.username, password="x9-unused") is None
@@ -818,9 +935,9 @@ def test_erase_removes_personal_data_from_the_audit_history(admin_api, erasable)
 
     events = history()
     assert len(events) >= 3
-    for event in events:
-        for text in OLD_PERSONAL_DATA:
-            assert text not in f"{event.full_name} {event.email} {event.phone}"
+    assert {(event.full_name, event.email, event.phone) for event in events} == {
+        ("Erased candidate", f"erased-{erasable.pk}@erased.invalid", "")
+    }
 
 
 def test_erase_keeps_interviews_and_assessments(

@@ -50,6 +50,33 @@ def test_superusers_open_every_list_and_page(admin_client, everything, model):
     assert admin_client.get(f"/admin/{model}/{obj.pk}/change/").status_code == 200
 
 
+SOFT_DELETED = [
+    "candidates/candidate",
+    "candidates/resume",
+    "interviews/interview",
+    "assessments/assessmentresult",
+]
+
+
+@pytest.mark.parametrize("model", SOFT_DELETED)
+def test_djangos_own_bulk_delete_is_not_offered(admin_client, everything, model):
+    """Its hard delete would bypass the soft delete (and ask no reason)."""
+    obj = everything[model]
+    page = admin_client.get(f"/admin/{model}/")
+    assert '<option value="soft_delete_selected">' in page.text
+    assert 'value="delete_selected"' not in page.text
+
+    response = admin_client.post(
+        f"/admin/{model}/",
+        {"action": "delete_selected", "_selected_action": [str(obj.pk)], "post": "yes"},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == ["No action selected."]
+    stored = type(obj).all_objects.get(pk=obj.pk)
+    assert (stored.deleted_at, stored.deletion_reason) == (None, "")
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_staff_without_permissions_are_refused(client, everything, model):
     client.force_login(User.objects.create_user("nobody", password="x9-unused", is_staff=True))
@@ -177,3 +204,8 @@ def test_lists_leave_large_json_out_of_their_queries(admin_client, everything, m
     assert response.status_code == 200
     sql = " ".join(query["sql"] for query in queries.captured_queries)
     assert [column for column in big_columns if column in sql] == []
+
+
+def test_new_logins_are_told_the_password_rules(admin_client):
+    page = admin_client.get("/admin/auth/user/add/").text
+    assert "<li>Your password must contain at least one letter and one digit.</li>" in page

@@ -114,3 +114,68 @@ def _running(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_a_server_that_cannot_start_is_a_database_error_naming_it(tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    data_dir = blocker / "pgdata"  # Cannot be created under a file.
+    env = project_env(EMBEDDED_DATABASE_DIR=str(data_dir))
+
+    migrate = run_project(["manage.py", "migrate", "--noinput"], env)
+    request = run_project(["-c", REQUEST_SCRIPT], env)
+
+    assert migrate.returncode != 0
+    assert (
+        f"django.db.utils.OperationalError: The embedded PostgreSQL in {data_dir} did not start:"
+    ) in migrate.stderr
+    # A request meets it as any database outage: a retryable 503, not a 500.
+    assert request.returncode == 0, request.stderr
+    assert request.stdout.split("\n")[0] == (
+        '503 {"detail": "The service is temporarily unavailable. Try again shortly."}'
+    )
+
+
+REQUEST_SCRIPT = """
+import django
+django.setup()
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+response = Client().post(
+    "/api/v1/auth/token/",
+    {"username": "ada", "password": "x9-unused"},
+    content_type="application/json",
+)
+print(response.status_code, response.content.decode())
+"""
+
+
+SECOND_DIRECTORY_SCRIPT = """
+import sys
+import django
+django.setup()
+from django.conf import settings
+from django.db import connection
+from config import embedded_postgres
+
+connection.ensure_connection()
+try:
+    embedded_postgres.get_server(sys.argv[1])
+except RuntimeError as error:
+    print(error)
+"""
+
+
+@pytest.mark.slow
+def test_one_process_cannot_serve_two_data_directories(tmp_path):
+    env = project_env(EMBEDDED_DATABASE_DIR=str(tmp_path / "pgdata"))
+
+    result = run_project(["-c", SECOND_DIRECTORY_SCRIPT, str(tmp_path / "other")], env, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"The embedded PostgreSQL already runs from {tmp_path / 'pgdata'}; one process "
+        f"cannot use a second data directory ({tmp_path / 'other'})."
+    )
+    assert not (tmp_path / "other").exists()

@@ -1,5 +1,7 @@
+import asyncio
 import json
 import time
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.db import connection
@@ -85,3 +87,80 @@ def test_readyz_answers_503_quickly_when_the_database_is_unreachable():
     assert json.loads(body) == {"status": "unavailable", "checks": {"database": "unreachable"}}
     assert "secret-password" not in body
     assert elapsed < 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_fails_when_the_migration_record_cannot_be_read(client):
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE django_migrations RENAME COLUMN name TO name_away")
+    try:
+        response = client.get("/readyz")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE django_migrations RENAME COLUMN name_away TO name")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "write": "ok", "migrations": "failed"},
+    }
+
+
+def test_the_wsgi_entry_point_serves_the_site():
+    """What gunicorn loads (config.wsgi:application) answers a request."""
+    from config.wsgi import application
+
+    environ = {}
+    setup_testing_defaults(environ)
+    environ.update(PATH_INFO="/healthz", HTTP_HOST="testserver")
+    started = {}
+
+    def start_response(status, headers):
+        started.update(status=status, headers=dict(headers))
+
+    body = b"".join(application(environ, start_response))
+
+    assert started["status"] == "200 OK"
+    assert started["headers"]["Content-Type"] == "application/json"
+    assert json.loads(body) == {"status": "ok"}
+
+
+def test_the_asgi_entry_point_serves_the_site():
+    """What an ASGI server loads (config.asgi:application) answers a request."""
+    from config.asgi import application
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/healthz",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "server": ("testserver", 80),
+    }
+    sent, requests = [], [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def serve():
+        answered = asyncio.Event()
+
+        async def receive():
+            if requests:
+                return requests.pop()
+            await answered.wait()  # The client stays until the whole answer is out.
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            sent.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered.set()
+
+        await application(scope, receive, send)
+
+    asyncio.run(serve())
+
+    start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
+    assert start["status"] == 200
+    assert json.loads(body) == {"status": "ok"}

@@ -4,6 +4,10 @@ import datetime
 import json
 import uuid
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
 
 from assessments.models import AssessmentResult
 from interviews.models import InterviewSession
@@ -81,3 +85,44 @@ def test_containment_queries_find_documents(assessment):
     assert list(found) == [assessment]
     assert not AssessmentResult.objects.filter(skill_scores__contains={"python": {"score": 1}})
     assert list(AssessmentResult.objects.filter(skill_scores__has_key="python")) == [assessment]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # A time of day in a zone with daylight saving has no offset without a date.
+        (
+            {"at": datetime.time(10, 30, tzinfo=ZoneInfo("Europe/Berlin"))},
+            "Value must be valid JSON.",
+        ),
+        (
+            {"score": float("nan")},
+            "Not a storable JSON document: Out of range float values are not JSON compliant",
+        ),
+        (
+            {"score": float("-inf")},
+            "Not a storable JSON document: Out of range float values are not JSON compliant",
+        ),
+        ({"raw": b"bytes"}, "Value must be valid JSON."),
+        ({"text": "nul\x00"}, "JSON text may not contain NUL (\\u0000) characters."),
+        ({"nul\x00key": 1}, "JSON text may not contain NUL (\\u0000) characters."),
+    ],
+)
+def test_what_jsonb_cannot_store_is_a_field_error(assessment, value, message):
+    assessment.ai_reasoning = value
+    with pytest.raises(ValidationError) as refused:
+        assessment.full_clean()
+    assert refused.value.message_dict == {"ai_reasoning": [message]}
+
+
+def test_times_of_day_are_stored_as_written(assessment):
+    assessment.ai_reasoning = {
+        "naive": datetime.time(10, 30, 15, 250),
+        "utc": datetime.time(10, 30, tzinfo=datetime.UTC),
+        "paris": datetime.time(11, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=1))),
+    }
+    assessment.full_clean()
+    assessment.save()
+    stored = AssessmentResult.objects.get(pk=assessment.pk).ai_reasoning
+    assert stored == {"naive": "10:30:15.000250", "utc": "10:30:00Z", "paris": "11:30:00+01:00"}
+    assert datetime.time.fromisoformat(stored["paris"]) == assessment.ai_reasoning["paris"]

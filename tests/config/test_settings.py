@@ -60,3 +60,39 @@ def test_only_postgresql_is_accepted():
     result = run_project(["-c", "from django.conf import settings; settings.DEBUG"], env)
     assert result.returncode != 0
     assert "DATABASE_URL must point to a PostgreSQL server" in result.stderr
+
+
+DEVELOPMENT_SECURITY = """
+from django.conf import settings
+print(settings.SECRET_KEY, settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS,
+      settings.ALLOWED_HOSTS)
+"""
+
+
+def test_development_needs_no_secret_key_and_relaxes_https():
+    env = project_env(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="true")
+    result = run_project(["-c", DEVELOPMENT_SECURITY], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split(maxsplit=3) == [
+        "django-insecure-local-development-only",
+        "False",
+        "0",
+        "['localhost', '127.0.0.1', '[::1]']",
+    ]
+
+
+SHOW_PROXY_HEADER = """
+from django.conf import settings
+print(getattr(settings, "SECURE_PROXY_SSL_HEADER", None))
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", "('HTTP_X_FORWARDED_PROTO', 'https')"), ("false", "None"), (None, "None")],
+)
+def test_x_forwarded_proto_is_trusted_only_when_asked(value, expected):
+    extra = {} if value is None else {"USE_X_FORWARDED_PROTO": value}
+    result = run_project(["-c", SHOW_PROXY_HEADER], project_env(**PRODUCTION, **extra))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

@@ -1,5 +1,7 @@
 """The interview page: details, session, the transcript as a conversation, links."""
 
+import re
+
 import pytest
 from model_bakery import baker
 
@@ -159,3 +161,42 @@ def test_a_move_the_database_refuses_is_reported_and_the_others_go_on(
     ]
     assert Interview.objects.get(pk=interview.pk).status == "in_progress"
     assert Interview.objects.get(pk=other.pk).status == "scheduled"
+
+
+def test_editing_an_interview_in_the_admin_saves_it(admin_client, interview, candidate, resume):
+    response = admin_client.post(
+        f"/admin/interviews/interview/{interview.pk}/change/",
+        {
+            "candidate": str(candidate.pk),
+            "resume": str(resume.pk),
+            "role_type": "fullstack",
+            "scheduled_for_0": "2026-12-24",
+            "scheduled_for_1": "09:30:00",
+            "ai_model_used": "interviewer-v2",
+            "total_tokens_used": 1200,
+            "cost_usd": "0.4200",
+        },
+    )
+
+    assert response.status_code == 302
+    stored = Interview.objects.get(pk=interview.pk)
+    assert (stored.role_type, stored.ai_model_used, str(stored.cost_usd)) == (
+        "fullstack",
+        "interviewer-v2",
+        "0.4200",
+    )
+    assert f"{stored.scheduled_for:%Y-%m-%d %H:%M}" == "2026-12-24 09:30"
+    assert (stored.status, Interview.objects.count()) == ("scheduled", 1)
+    assert stored.session == interview.session
+
+
+def test_an_interview_without_a_session_says_so(admin_client, candidate):
+    # Rows written outside the services (plain SQL, a data import) may lack one.
+    bare = baker.make(Interview, candidate=candidate, role_type="python")
+    page = _page(admin_client, bare)
+    assert re.search(
+        r'field-session_state">\s*<div>\s*<div class="flex-container">\s*'
+        r'<label>Session:</label>\s*<div class="readonly">—</div>',
+        page,
+    )
+    assert "<h4>Conversation memory</h4>" not in page
