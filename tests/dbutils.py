@@ -3,23 +3,130 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import quote
 
+import pghistory.models
 import psycopg
 import pytest
+from django.apps import AppConfig, apps
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
+from psycopg.sql import SQL, Identifier
 
-#: The tables of SPEC §3.
-OUR_TABLES = [
-    "candidates",
-    "resumes",
-    "interviews",
-    "interview_sessions",
-    "interview_messages",
-    "agent_actions",
-    "assessment_results",
-]
+
+def project_apps() -> list[AppConfig]:
+    """The project's own apps: those whose code lives in the project, not in a package."""
+    base = Path(settings.BASE_DIR).resolve()
+    return [
+        app
+        for app in apps.get_app_configs()
+        if Path(app.path).resolve().is_relative_to(base)
+        and "site-packages" not in Path(app.path).parts
+    ]
+
+
+def is_audit_event(model: type[models.Model]) -> bool:
+    """Whether ``model`` is an audit trail table made by pghistory (``<model>_events``)."""
+    return issubclass(model, pghistory.models.Event)
+
+
+def project_models(*, events: bool = True) -> list[type[models.Model]]:
+    """Every model of the project's apps (many-to-many tables included).
+
+    ``events=False`` leaves out the audit trail's event models.
+    """
+    return [
+        model
+        for app in project_apps()
+        for model in app.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy and (events or not is_audit_event(model))
+    ]
+
+
+def project_tables(*, events: bool = True) -> list[str]:
+    """The database tables of :func:`project_models`."""
+    return [model._meta.db_table for model in project_models(events=events)]
+
+
+#: The tables of SPEC §3 and any model added since (audit trail tables left out).
+OUR_TABLES = project_tables(events=False)
+
+
+def table_contents(conn: psycopg.Connection) -> dict[str, tuple[int, str]]:
+    """Row count and a digest of every row, for every table of the public schema.
+
+    Rows are ordered by their own text, which needs no primary key and orders equal
+    sets of rows alike; sequences are included with their position.
+    """
+    tables = conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+    ).fetchall()
+    contents = {}
+    for (table,) in tables:
+        contents[table] = conn.execute(
+            SQL(
+                "SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '')"
+                " FROM {} t"
+            ).format(Identifier(table))
+        ).fetchone()
+    sequences = conn.execute(
+        "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename"
+    ).fetchall()
+    for (sequence,) in sequences:
+        contents[f"sequence {sequence}"] = conn.execute(
+            SQL("SELECT last_value, is_called FROM {}").format(Identifier(sequence))
+        ).fetchone()
+    return contents
+
+
+#: What the schema is made of, as the catalog describes it (public schema only).
+_CATALOG = {
+    "relations": """
+        SELECT relname, relkind FROM pg_class
+        WHERE relnamespace = 'public'::regnamespace ORDER BY relname
+    """,
+    "columns": """
+        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+               a.attidentity, pg_get_expr(d.adbin, d.adrelid)
+        FROM pg_attribute a
+        JOIN pg_class c ON c.oid = a.attrelid
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE c.relnamespace = 'public'::regnamespace AND a.attnum > 0
+          AND NOT a.attisdropped
+        ORDER BY c.relname, a.attnum
+    """,
+    "constraints": """
+        SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid)
+        FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+        ORDER BY 1, 2
+    """,
+    "indexes": """
+        SELECT tablename, indexname, indexdef FROM pg_indexes
+        WHERE schemaname = 'public' ORDER BY 1, 2
+    """,
+    "triggers": """
+        SELECT c.relname, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid)
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
+        ORDER BY 1, 2
+    """,
+    "functions": """
+        SELECT proname, pg_get_function_identity_arguments(oid), md5(prosrc) FROM pg_proc
+        WHERE pronamespace = 'public'::regnamespace ORDER BY 1, 2
+    """,
+    "types": """
+        SELECT typname, typtype FROM pg_type
+        WHERE typnamespace = 'public'::regnamespace ORDER BY typname
+    """,
+    "views": "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public' ORDER BY 1",
+    "extensions": "SELECT extname FROM pg_extension ORDER BY extname",
+}
+
+
+def schema(conn: psycopg.Connection) -> dict[str, list[tuple]]:
+    """Every relation, column, constraint, index, trigger, function and type in public."""
+    return {part: conn.execute(query).fetchall() for part, query in _CATALOG.items()}
 
 
 def assert_refused_by_database(sql: str, params: list, constraint: str) -> None:
@@ -78,6 +185,23 @@ def run_project(args: list[str], env: dict[str, str], timeout: int = 120):
         text=True,
         timeout=timeout,
         check=False,
+    )
+
+
+def start_project(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Start ``python <args>`` in the project directory, in a process group of its own.
+
+    The group holds the command and every program it starts, so a test can kill them
+    all at once (``os.killpg``), as a crash or an operator's ``kill`` would.
+    """
+    return subprocess.Popen(
+        [sys.executable, *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
 
 

@@ -8,12 +8,21 @@ from candidates.models import Candidate
 from interviews.models import Interview, InterviewSession
 
 
-def test_reviewing_a_malformed_id_is_not_found(admin_client, db):
-    response = admin_client.post(
-        "/admin/assessments/assessmentresult/not-a-uuid/review/", {"review_status": "approved"}
-    )
-    assert response.status_code in (302, 404)
-    assert response.status_code != 500
+def test_reviewing_a_malformed_id_is_not_found(admin_client, assessment):
+    """A review URL whose id is not a UUID names no assessment: 404, nothing reviewed."""
+    review = "/admin/assessments/assessmentresult/{}/review/"
+    response = admin_client.post(review.format("not-a-uuid"), {"review_status": "approved"})
+    assert response.status_code == 404
+    assert "<h1>Not Found</h1>" in response.text
+    assessment.refresh_from_db()
+    assert assessment.review_status == AssessmentResult.ReviewStatus.PENDING
+
+    # The same review of a real id goes through: the 404 is the id's doing.
+    response = admin_client.post(review.format(assessment.pk), {"review_status": "approved"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/assessments/assessmentresult/{assessment.pk}/change/"
+    assessment.refresh_from_db()
+    assert assessment.review_status == AssessmentResult.ReviewStatus.APPROVED
 
 
 def test_json_nested_past_the_stack_is_a_form_error(admin_client, resume):

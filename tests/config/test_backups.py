@@ -1,10 +1,41 @@
 """`manage.py backup` and `manage.py restore`: a round trip on a scratch database."""
 
+import contextlib
+import os
+import signal
+import subprocess
+import time
+
+import psycopg
 import pytest
 
-from tests.dbutils import admin_connect, database_url, project_env, run_project
+from tests.dbutils import (
+    admin_connect,
+    database_url,
+    project_env,
+    project_tables,
+    run_project,
+    schema,
+    start_project,
+    table_contents,
+)
 
 pytestmark = pytest.mark.slow
+
+#: Damage of every kind, to tables of the apps, of their audit trail and of Django.
+DAMAGE = [
+    "DELETE FROM interview_messages",
+    "DELETE FROM assessment_results",
+    "DELETE FROM candidate_events WHERE pgh_label = 'insert'",
+    "DELETE FROM auth_group_permissions",
+    "UPDATE candidates SET full_name = 'Overwritten'",
+    "UPDATE interview_sessions SET conversation_memory = '{\"lost\": true}'",
+    "UPDATE agent_actions SET cost_usd = cost_usd + 1",
+    "UPDATE django_migrations SET applied = now()",
+    "INSERT INTO candidates (email, full_name) VALUES ('intruder@example.com', 'Intruder')",
+    "INSERT INTO auth_group (name) VALUES ('Intruders')",
+    "DROP INDEX resumes_parsed_data_gin",
+]
 
 
 def _manage(env, *args):
@@ -13,48 +44,147 @@ def _manage(env, *args):
     return result.stdout
 
 
-def _snapshot(dbname):
+def _state(dbname) -> tuple[dict, dict]:
+    """Every row of every table (with sequence positions), and the schema."""
     with admin_connect(dbname) as conn:
-        return {
-            "candidates": conn.execute(
-                "SELECT email, full_name, status FROM candidates ORDER BY email"
-            ).fetchall(),
-            "messages": conn.execute(
-                "SELECT interview_id, sequence_number, content_text FROM interview_messages"
-                " ORDER BY interview_id, sequence_number"
-            ).fetchall(),
-            "assessments": conn.execute(
-                "SELECT overall_score, skill_scores FROM assessment_results ORDER BY 1"
-            ).fetchall(),
-            "groups": conn.execute("SELECT name FROM auth_group ORDER BY name").fetchall(),
-        }
+        catalog = schema(conn)
+        contents = table_contents(conn)
+    # A restored CHECK is parsed again from its text, and PostgreSQL may print the same
+    # condition another way (an IN list's casts move), so checks are compared by name;
+    # that they still hold is checked below, by the database refusing a bad row.
+    catalog["constraints"] = [
+        (table, name, kind, None if kind == "c" else definition)
+        for table, name, kind, definition in catalog["constraints"]
+    ]
+    return contents, catalog
 
 
 def test_a_backup_restores_what_was_there(scratch_database, tmp_path):
+    """Restore brings back every row of every table and the schema, and nothing else."""
     env = project_env(DATABASE_URL=database_url(scratch_database))
     _manage(env, "migrate", "--noinput")
     _manage(env, "seed_demo")
-    before = _snapshot(scratch_database)
-    assert before["messages"]
-    assert before["assessments"]
+    rows, catalog = _state(scratch_database)
+    # Nothing to compare would prove nothing: the apps' tables and the audit trail
+    # hold rows, and so do Django's own tables.
+    assert [table for table in project_tables() if rows[table][0] == 0] == []
+    assert rows["auth_group"][0] > 0
 
     dump = tmp_path / "portal.dump"
     assert "Backed up" in _manage(env, "backup", "--output", str(dump))
 
     with admin_connect(scratch_database) as conn:
-        conn.execute("DELETE FROM interview_messages")
-        conn.execute("UPDATE candidates SET full_name = 'Overwritten'")
-        conn.execute("DELETE FROM assessment_results")
+        for statement in DAMAGE:
+            conn.execute(statement)
+    damaged_rows, damaged_catalog = _state(scratch_database)
+    assert {table for table in rows if damaged_rows.get(table) != rows[table]} >= {
+        "interview_messages",
+        "assessment_results",
+        "candidates",
+        "candidate_events",
+        "interview_sessions",
+        "agent_actions",
+        "auth_group",
+        "auth_group_permissions",
+        "django_migrations",
+    }
+    assert damaged_catalog != catalog
 
     assert "Restored" in _manage(env, "restore", "--noinput", str(dump))
 
-    assert _snapshot(scratch_database) == before
+    restored_rows, restored_catalog = _state(scratch_database)
+    assert restored_rows == rows
+    assert restored_catalog == catalog
     # The audit triggers came back with the schema: a change is recorded again.
     with admin_connect(scratch_database) as conn:
         events_before = conn.execute("SELECT count(*) FROM candidate_events").fetchone()[0]
-        conn.execute("UPDATE candidates SET phone = '+1 555 0100'")
+        updated = conn.execute("UPDATE candidates SET phone = '+1 555 0100'").rowcount
         events_after = conn.execute("SELECT count(*) FROM candidate_events").fetchone()[0]
-    assert events_after == events_before + len(before["candidates"])
+    assert events_after == events_before + updated == events_before + rows["candidates"][0]
+    with admin_connect(scratch_database) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("UPDATE candidates SET status = 'hired'")
+
+
+#: Seconds a restore may take to reach the lock it is held on (Django starts, pg_restore
+#: decodes the archive, psql connects), and to finish once let go.
+PATIENCE = 120
+
+
+def _blocked_restore(watcher, dbname: str, blocker: int, restore: subprocess.Popen) -> int:
+    """The restore's psql session, once it waits inside its transaction for ``blocker``."""
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        row = watcher.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = %s AND application_name = 'psql' AND xact_start IS NOT NULL"
+            "   AND %s = ANY (pg_blocking_pids(pid))",
+            [dbname, blocker],
+        ).fetchone()
+        if row:
+            return row[0]
+        # Waiting on the process paces the loop and notices a restore that ended early.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            restore.wait(timeout=0.05)
+            pytest.fail(f"The restore ended before it reached the lock: {restore.communicate()}")
+    pytest.fail("The restore never reached the lock.")
+
+
+def _restore_killed_mid_way(dbname: str, tmp_path, kill) -> tuple[tuple, tuple, tuple]:
+    """Back up, change the data, then start a restore and ``kill(restore)`` inside it.
+
+    Returns the state when backed up, just before the restore, and after it.
+    """
+    env = project_env(DATABASE_URL=database_url(dbname))
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "seed_demo")
+    dump = tmp_path / "portal.dump"
+    _manage(env, "backup", "--output", str(dump))
+    backed_up = _state(dbname)
+    # Unlike the backup, so that any part of it restored would show.
+    with admin_connect(dbname) as conn:
+        conn.execute("DELETE FROM interview_messages")
+        conn.execute("UPDATE candidates SET full_name = 'Changed since the backup'")
+    before = _state(dbname)
+
+    with admin_connect(dbname) as locker, admin_connect(dbname) as watcher:
+        with locker.transaction(force_rollback=True):
+            # The restore drops and recreates every table, so it waits for this lock
+            # after it has already changed other tables.
+            locker.execute("LOCK TABLE candidates IN ACCESS SHARE MODE")
+            restore = start_project(["manage.py", "restore", "--noinput", str(dump)], env)
+            try:
+                session = _blocked_restore(watcher, dbname, locker.info.backend_pid, restore)
+                changed = watcher.execute(
+                    "SELECT count(*) FROM pg_locks WHERE pid = %s AND granted"
+                    " AND locktype = 'relation' AND mode = 'AccessExclusiveLock'",
+                    [session],
+                ).fetchone()[0]
+                assert changed > 0  # Mid-way: it holds tables it has altered.
+            finally:
+                kill(restore)
+                restore.communicate()
+        # Let go, the restore's session runs on until its client is gone or its script
+        # ends; this lock is granted once its transaction is over, either way.
+        locker.execute(f"SET lock_timeout = '{PATIENCE}s'")
+        with locker.transaction(force_rollback=True):
+            locker.execute("LOCK TABLE candidates IN ACCESS EXCLUSIVE MODE")
+    return backed_up, before, _state(dbname)
+
+
+def test_a_restore_killed_mid_way_changes_nothing(scratch_database, tmp_path):
+    """Restore is all or nothing: killed inside its transaction, it leaves no trace."""
+    _backed_up, before, after = _restore_killed_mid_way(
+        scratch_database, tmp_path, lambda restore: os.killpg(restore.pid, signal.SIGKILL)
+    )
+    assert after == before
+
+
+def test_a_restore_whose_command_dies_is_all_or_nothing(scratch_database, tmp_path):
+    """psql outlives the command feeding it its script: it must not commit part of it."""
+    backed_up, before, after = _restore_killed_mid_way(
+        scratch_database, tmp_path, lambda restore: restore.kill()
+    )
+    assert after in (before, backed_up)
 
 
 def test_restore_refuses_a_missing_file(scratch_database, tmp_path):

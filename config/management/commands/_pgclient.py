@@ -44,11 +44,17 @@ def restore_archive(path: str) -> None:
 
     pg_restore turns the archive into SQL; lines setting parameters that only newer
     servers know are dropped, so a PostgreSQL 18 dump restores into 15 to 18 alike.
+
+    The script itself holds the transaction (pg_restore --single-transaction writes
+    BEGIN first and COMMIT last) rather than psql --single-transaction, which commits
+    whatever it has read when its input ends: had this process died while feeding
+    psql, that would commit a partial restore. A script cut short has no COMMIT, so
+    psql's session ends with the transaction open and PostgreSQL rolls it back.
     """
     conninfo, env = _target()
     script = subprocess.run(
-        [str(client_binary("pg_restore")), "--clean", "--if-exists", "--no-owner",
-         "--no-privileges", "--file", "-", path],
+        [str(client_binary("pg_restore")), "--single-transaction", "--clean", "--if-exists",
+         "--no-owner", "--no-privileges", "--file", "-", path],
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if script.returncode != 0:
@@ -57,8 +63,8 @@ def restore_archive(path: str) -> None:
         line for line in script.stdout.splitlines() if not line.startswith(_NEWER_SETTINGS)
     )
     result = subprocess.run(
-        [str(client_binary("psql")), "--no-psqlrc", "--quiet", "--single-transaction",
-         "--set", "ON_ERROR_STOP=1", "--dbname", conninfo],
+        [str(client_binary("psql")), "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1",
+         "--dbname", conninfo],
         input=sql, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if result.returncode != 0:
