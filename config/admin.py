@@ -324,15 +324,15 @@ def audit_history(obj) -> str:
     )
     rows, previous = [], None
     for event in events:
-        changes = [
-            (field.name, getattr(previous, field.attname), getattr(event, field.attname))
-            for field in fields
-            if previous is None or getattr(previous, field.attname) != getattr(event, field.attname)
-        ]
         if previous is None:
             summary = "created"
         else:
-            summary = "; ".join(f"{name}: {old!r} → {new!r}" for name, old, new in changes)
+            summary = "; ".join(
+                f"{field.name}: {getattr(previous, field.attname)!r} → "
+                f"{getattr(event, field.attname)!r}"
+                for field in fields
+                if getattr(previous, field.attname) != getattr(event, field.attname)
+            )
         metadata = event.pgh_context.metadata if event.pgh_context else {}
         who = names.get(metadata.get("user")) or f"database role {event.pgh_db_user}"
         when = f"{event.pgh_created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,5 +1,7 @@
 """Every change is recorded by the database: ORM saves, bulk updates and plain SQL."""
 
+import re
+
 import pghistory
 import pytest
 from django.db import connection
@@ -132,3 +134,38 @@ def test_api_changes_name_the_token_user(interview):
         "user": engine.pk,
         "url": f"/api/v1/interviews/{interview.pk}/start/",
     }
+
+
+def test_staff_read_the_history_on_the_page(admin_client, admin_user, candidate):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        [role] = cursor.fetchone()
+    Candidate.objects.filter(pk=candidate.pk).update(target_role="Data engineer")  # No user.
+    with pghistory.context(user=admin_user.pk):
+        Candidate.objects.filter(pk=candidate.pk).update(
+            full_name="Ada King", phone="+44 20 7946 0958"
+        )
+
+    page = admin_client.get(f"/admin/candidates/candidate/{candidate.pk}/change/").text
+
+    [table] = re.findall(r'<table class="history">.*?</table>', page, re.S)
+    rows = re.findall(
+        r"<tr><td>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)</td><td>(\w+)</td><td>(.*?)</td>"
+        r"<td>(.*?)</td></tr>",
+        table,
+    )
+    # Newest first: when, what kind of event, who, what changed.
+    assert [row[1:] for row in rows] == [
+        (
+            "update",
+            "admin",
+            "full_name: &#x27;Ada Lovelace&#x27; → &#x27;Ada King&#x27;; "
+            "phone: &#x27;&#x27; → &#x27;+44 20 7946 0958&#x27;",
+        ),
+        (
+            "update",
+            f"database role {role}",
+            "target_role: &#x27;Backend engineer&#x27; → &#x27;Data engineer&#x27;",
+        ),
+        ("insert", f"database role {role}", "created"),
+    ]
