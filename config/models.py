@@ -9,7 +9,7 @@ import pghistory
 import pghistory.models
 from django.conf import settings
 from django.contrib.postgres.functions import RandomUUID
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
 from django.utils import timezone
 
@@ -133,10 +133,7 @@ class BaseModel(models.Model):
                     fields = getattr(constraint, "fields", ())
                     if field is None and error.code == "unique" and len(fields) == 1:
                         field = fields[0]
-                    if field is None:
-                        errors = error.update_error_dict(errors)
-                    else:
-                        errors.setdefault(field, []).append(error)
+                    errors.setdefault(field or NON_FIELD_ERRORS, []).append(error)
         if errors:
             raise ValidationError(errors)
 

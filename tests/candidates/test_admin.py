@@ -296,7 +296,10 @@ class TestJSONEditing:
         response = admin_client.post(url, self._form(resume, "[" * 64 + "]" * 64))
 
         assert response.status_code == 302
-        assert Resume.objects.get(pk=resume.pk).parsed_data is not None
+        deep = []
+        for _ in range(63):
+            deep = [deep]
+        assert Resume.objects.get(pk=resume.pk).parsed_data == deep
 
     def test_text_outside_ascii_is_edited_as_written(self, admin_client, resume):
         Resume.objects.filter(pk=resume.pk).update(parsed_data={"name": "Zoë Ångström"})
@@ -314,3 +317,31 @@ class TestJSONEditing:
         assert Resume.objects.get(pk=resume.pk).parsed_data == {"skills": ["python", "sql"]}
         page = admin_client.get(url).text
         assert "{\n  &quot;skills&quot;: [" in page
+
+
+def test_a_candidate_added_in_the_admin_is_stored_lower_cased(admin_client, db):
+    response = admin_client.post(
+        "/admin/candidates/candidate/add/",
+        {
+            "email": "Grace.Hopper@Example.com",
+            "full_name": "Grace Hopper",
+            "phone": "",
+            "status": "active",
+            "user": "",
+            "target_role": "Compiler engineer",
+            "experience_level": "principal",
+            "timezone": "America/New_York",
+            "skills": "cobol,fortran",
+            "resumes-TOTAL_FORMS": "0",
+            "resumes-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    stored = Candidate.objects.get()
+    assert (stored.email, stored.full_name, stored.skills, stored.timezone) == (
+        "grace.hopper@example.com",
+        "Grace Hopper",
+        ["cobol", "fortran"],
+        "America/New_York",
+    )

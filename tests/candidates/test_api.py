@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from model_bakery import baker
 from rest_framework.authtoken.models import Token
@@ -1098,6 +1099,7 @@ def test_resume_list_and_retrieve_for_staff(admin_api, resume):
 
 
 def test_create_resume_returns_201_with_defaults(admin_api, candidate):
+    before = timezone.now()
     response = admin_api.post(RESUMES, new_resume_payload(candidate), format="json")
 
     assert response.status_code == 201, response.content
@@ -1113,7 +1115,8 @@ def test_create_resume_returns_201_with_defaults(admin_api, candidate):
     )
     assert body["file_size"] == 2048
     assert parse_datetime(body["created_at"]) == stored.created_at
-    assert body["uploaded_at"] is not None
+    assert parse_datetime(body["uploaded_at"]) == stored.uploaded_at
+    assert before <= stored.uploaded_at <= stored.created_at  # Upload time: when it came in.
 
 
 def test_put_replaces_a_resume(admin_api, resume):

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -112,7 +114,10 @@ def test_rows_written_by_plain_sql_get_key_and_timestamps(db):
             ["plain.sql@example.com", "Plain SQL"],
         )
         row = cursor.fetchone()
-    assert all(value is not None for value in row[:3])
+        cursor.execute("SELECT now()")
+        [transaction_start] = cursor.fetchone()
+    assert isinstance(row[0], uuid.UUID)
+    assert row[1] == row[2] == transaction_start  # now(): the transaction's start.
     assert row[3:] == ("active", "UTC", [])
     assert Candidate.objects.get(pk=row[0]).full_name == "Plain SQL"
 

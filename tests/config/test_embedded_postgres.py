@@ -6,6 +6,8 @@ import sys
 import psutil
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
 
 from tests.dbutils import project_env, run_project
 
@@ -179,3 +181,10 @@ def test_one_process_cannot_serve_two_data_directories(tmp_path):
         f"cannot use a second data directory ({tmp_path / 'other'})."
     )
     assert not (tmp_path / "other").exists()
+
+
+@pytest.mark.django_db
+def test_dbshell_opens_the_database_in_use(capfd):
+    """The test database is not the application's: dbshell must not create that one."""
+    call_command("dbshell", "--", "-tAc", "SELECT current_database()")
+    assert capfd.readouterr().out.strip() == connection.settings_dict["NAME"]

@@ -3,6 +3,8 @@
 import uuid
 
 import pytest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from model_bakery import baker
 
 from interviews import services
@@ -161,15 +163,20 @@ class TestPermissions:
 
 class TestStatusMoves:
     def test_start_complete(self, engine_api, interview):
+        before = timezone.now()
         started = engine_api.post(f"/api/v1/interviews/{interview.pk}/start/")
         assert started.status_code == 200
         assert started.json()["status"] == "in_progress"
-        assert started.json()["started_at"] is not None
+        started_at = parse_datetime(started.json()["started_at"])
+        assert before <= started_at <= timezone.now()
 
         completed = engine_api.post(f"/api/v1/interviews/{interview.pk}/complete/")
         assert completed.status_code == 200
-        assert completed.json()["status"] == "completed"
-        assert completed.json()["duration_seconds"] >= 0
+        body = completed.json()
+        assert (body["status"], parse_datetime(body["started_at"])) == ("completed", started_at)
+        completed_at = parse_datetime(body["completed_at"])
+        assert started_at <= completed_at <= timezone.now()
+        assert body["duration_seconds"] == int((completed_at - started_at).total_seconds())
 
     @pytest.mark.parametrize(
         ("move", "allowed"),

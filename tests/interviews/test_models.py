@@ -281,3 +281,15 @@ def test_soft_deleted_interview_is_hidden_and_cannot_move(interview):
 
     Interview.all_objects.get(pk=interview.pk).restore()
     assert services.start_interview(interview).status == Interview.Status.IN_PROGRESS
+
+
+def test_full_clean_of_a_message_without_a_session_names_the_field(message):
+    orphan = InterviewMessage(
+        interview=message.interview,
+        sequence_number=2,
+        message_type=InterviewMessage.MessageType.AI_QUESTION,
+        content_text="And then?",
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        orphan.full_clean()
+    assert excinfo.value.message_dict == {"session": ["This field cannot be null."]}

@@ -59,6 +59,7 @@ def test_without_a_retention_period_nothing_is_purged(settings, old_and_new):
 def test_transcripts_past_the_retention_period_are_erased(settings, old_and_new, interview):
     settings.TRANSCRIPT_RETENTION_DAYS = 365
     old, new = old_and_new
+    old.refresh_from_db()
     before = {m.pk: m.updated_at for m in old.messages.all()}
 
     output = _purge()
@@ -78,8 +79,13 @@ def test_transcripts_past_the_retention_period_are_erased(settings, old_and_new,
         "Answer 2",
     ]
     # The shell stays: the interview, its numbering and its timings.
-    assert Interview.objects.get(pk=old.pk).duration_seconds is not None
-    assert old.messages.count() == 2
+    kept = Interview.objects.get(pk=old.pk)
+    assert (kept.started_at, kept.completed_at, kept.duration_seconds) == (
+        old.started_at,
+        old.completed_at,
+        old.duration_seconds,
+    )
+    assert list(old.messages.values_list("sequence_number", flat=True)) == [1, 2]
 
 
 def test_running_again_purges_nothing_new(settings, old_and_new):

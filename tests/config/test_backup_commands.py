@@ -1,0 +1,174 @@
+"""`manage.py backup` and `restore` in this process, on the test database: what they say,
+how they fail, and what they keep off the command line."""
+
+import io
+import re
+import threading
+
+import psutil
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from candidates.models import Candidate
+from tests.dbutils import admin_connect, table_contents
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _backup(*args) -> str:
+    out = io.StringIO()
+    call_command("backup", *args, stdout=out)
+    return out.getvalue()
+
+
+def _restore(*args, answer: str | None = None, monkeypatch=None) -> str:
+    if answer is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(answer + "\n"))
+    out = io.StringIO()
+    call_command("restore", *args, stdout=out)
+    return out.getvalue()
+
+
+def _contents() -> dict:
+    with admin_connect(connection.settings_dict["NAME"]) as conn:
+        return table_contents(conn)
+
+
+@pytest.fixture
+def dump(tmp_path, candidate):
+    """A backup of the test database holding one candidate."""
+    target = tmp_path / "portal.dump"
+    said = _backup("--output", str(target))
+    size = target.stat().st_size
+    name = connection.settings_dict["NAME"]
+    assert said == f"Backed up {name} to {target} ({size:,} bytes).\n"
+    return target
+
+
+def test_restore_puts_back_what_the_backup_held(dump, candidate):
+    before = _contents()
+    Candidate.objects.filter(pk=candidate.pk).update(full_name="Overwritten")
+
+    said = _restore("--noinput", str(dump))
+
+    assert said == f"Restored {connection.settings_dict['NAME']} from {dump}.\n"
+    assert _contents() == before
+
+
+def test_restore_asks_first_and_a_no_changes_nothing(dump, candidate, monkeypatch, capsys):
+    Candidate.objects.filter(pk=candidate.pk).update(full_name="Kept")
+    before = _contents()
+
+    with pytest.raises(CommandError) as refused:
+        _restore(str(dump), answer="no", monkeypatch=monkeypatch)
+
+    assert str(refused.value) == "Restore cancelled."
+    name = connection.settings_dict["NAME"]
+    assert capsys.readouterr().out == (
+        f"This replaces the data in {name} with {dump}. Type 'yes' to go on: "
+    )
+    assert _contents() == before
+
+
+def test_restore_goes_on_when_told_yes(dump, candidate, monkeypatch):
+    Candidate.objects.filter(pk=candidate.pk).update(full_name="Overwritten")
+
+    _restore(str(dump), answer=" YES ", monkeypatch=monkeypatch)
+
+    assert Candidate.objects.get(pk=candidate.pk).full_name == "Ada Lovelace"
+
+
+def test_the_default_backup_goes_to_backups_named_by_database_and_time(settings, tmp_path, db):
+    settings.BASE_DIR = tmp_path
+
+    said = _backup()
+
+    [made] = (tmp_path / "backups").iterdir()
+    name = connection.settings_dict["NAME"]
+    assert re.fullmatch(rf"{re.escape(name)}-\d{{8}}-\d{{6}}\.dump", made.name)
+    assert said.startswith(f"Backed up {name} to {made} (")
+
+
+def test_a_backup_that_cannot_be_written_says_why(tmp_path, db):
+    with pytest.raises(CommandError) as failed:
+        _backup("--output", str(tmp_path))  # A directory, not a file.
+    assert str(failed.value).startswith("pg_dump failed:\npg_dump: error: could not open")
+
+
+def test_restoring_what_is_not_a_backup_says_why_and_changes_nothing(tmp_path, candidate):
+    not_a_dump = tmp_path / "notes.dump"
+    not_a_dump.write_text("Shopping list: eggs, flour, milk, butter, sugar, lemons.\n" * 20)
+    before = _contents()
+
+    with pytest.raises(CommandError) as failed:
+        _restore("--noinput", str(not_a_dump))
+
+    assert str(failed.value).startswith(
+        "pg_restore failed:\npg_restore: error: input file does not appear to be a valid"
+    )
+    assert _contents() == before
+
+
+def test_a_restore_the_database_refuses_changes_nothing(dump, candidate):
+    # Something of the operator's own depends on a table the restore must replace.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE VIEW candidate_names AS SELECT full_name FROM candidates")
+    Candidate.objects.filter(pk=candidate.pk).update(full_name="Changed since")
+    before = _contents()
+
+    with pytest.raises(CommandError) as failed:
+        _restore("--noinput", str(dump))
+
+    message = str(failed.value)
+    assert message.startswith("Restore failed (nothing changed):\n")
+    assert "cannot drop table public.candidates because other objects depend on it" in message
+    assert _contents() == before
+
+
+def test_a_missing_backup_file_is_refused(tmp_path, db):
+    with pytest.raises(CommandError) as refused:
+        _restore("--noinput", str(tmp_path / "none.dump"))
+    assert str(refused.value) == f"No backup file at {tmp_path / 'none.dump'}."
+
+
+def test_the_database_password_never_shows_on_a_command_line(tmp_path, candidate, monkeypatch):
+    """Every local user can read command lines (ps); the password goes in the environment."""
+    monkeypatch.setitem(connection.settings_dict, "PASSWORD", "kept-off-the-command-line")
+    dumped = threading.Event()
+    outcome = {}
+
+    def backup():
+        try:
+            outcome["said"] = _backup("--output", str(tmp_path / "p.dump"))
+        finally:
+            connection.close()
+            dumped.set()
+
+    # pg_dump waits for this lock, so its process can be looked at while it runs.
+    with admin_connect(connection.settings_dict["NAME"]) as holder:
+        holder.autocommit = False
+        holder.execute("LOCK TABLE candidates IN ACCESS EXCLUSIVE MODE")
+        worker = threading.Thread(target=backup)
+        worker.start()
+        pg_dump = _wait_for_child("pg_dump", until=dumped)
+        command_line, environment = pg_dump.cmdline(), pg_dump.environ()
+        holder.rollback()
+    worker.join(60)
+
+    assert "said" in outcome
+    assert not any("kept-off-the-command-line" in part for part in command_line)
+    assert environment["PGPASSWORD"] == "kept-off-the-command-line"
+
+
+def _wait_for_child(name: str, *, until: threading.Event) -> psutil.Process:
+    """This process's child running ``name``; fails if the work ends without one."""
+    me = psutil.Process()
+    while not until.is_set():
+        for child in me.children(recursive=True):
+            try:
+                if child.name() == name:
+                    return child
+            except psutil.NoSuchProcess:
+                continue
+    raise AssertionError(f"no {name} process ran")
