@@ -93,12 +93,41 @@ def mutate_decorated_functions() -> None:
     file_mutation.function_trampoline_arrangement = arrange_with_undecorated_copies
 
 
-def run(arguments: list[str]) -> None:
-    """``mutmut run <arguments>``, decorated functions included."""
-    mutate_decorated_functions()
-    from mutmut.__main__ import cli
+#: Connects to the configured database and stays until told to go (a line on stdin).
+HOLD_DATABASE = """
+import sys
+import django
+django.setup()
+from django.db import connection
+connection.ensure_connection()
+print("holding", flush=True)
+sys.stdin.readline()
+"""
 
-    cli(["run", *arguments])
+
+def run(arguments: list[str]) -> None:
+    """``mutmut run <arguments>``, decorated functions included.
+
+    The embedded PostgreSQL stops when the last process using it exits, and mutmut's
+    workers leave without signing off: any other process ending (a test run beside
+    this one) could then stop it under a worker. A holder process keeps it up for
+    the whole run.
+    """
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_DATABASE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if holder.stdout.readline().strip() != "holding":
+        sys.exit("Could not connect to the database.")
+    try:
+        mutate_decorated_functions()
+        from mutmut.__main__ import cli
+
+        cli(["run", *arguments])
+    finally:
+        holder.communicate("\n", timeout=60)
 
 
 def explained() -> dict[str, str]:
