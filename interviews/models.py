@@ -161,10 +161,10 @@ class Interview(BaseModel, SoftDeleteModel):
                 .first()
             )
             if owner is not None and owner != self.candidate_id:
-                raise ValidationError(
-                    {"resume": "The resume belongs to another candidate."},
-                    code="resume_mismatch",
+                mismatch = ValidationError(
+                    "The resume belongs to another candidate.", code="resume_mismatch"
                 )
+                raise ValidationError({"resume": mismatch})
 
 
 class DifficultyLevel(models.TextChoices):
@@ -354,10 +354,10 @@ class InterviewMessage(BaseModel):
             )
             # An unknown session is reported by the field's own validation.
             if owner is not None and owner != self.interview_id:
-                raise ValidationError(
-                    {"session": "The session belongs to another interview."},
-                    code="session_mismatch",
+                mismatch = ValidationError(
+                    "The session belongs to another interview.", code="session_mismatch"
                 )
+                raise ValidationError({"session": mismatch})
 
 
 class AgentType(models.TextChoices):

@@ -345,3 +345,11 @@ def test_a_candidate_added_in_the_admin_is_stored_lower_cased(admin_client, db):
         ["cobol", "fortran"],
         "America/New_York",
     )
+
+
+def test_the_candidate_page_links_each_resume_file(admin_client, resume):
+    page = admin_client.get(f"{CHANGELIST}{resume.candidate_id}/change/").text
+    assert (
+        '<a href="https://files.example.com/resumes/ada-lovelace.pdf" '
+        'rel="noopener noreferrer" target="_blank">ada-lovelace.pdf</a>'
+    ) in page

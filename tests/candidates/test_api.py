@@ -522,52 +522,62 @@ def test_patch_to_another_candidates_email_is_refused(admin_api, candidate, othe
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "message"),
     [
-        ("email", "not-an-email"),
-        ("email", ""),
-        ("full_name", ""),
-        ("full_name", "   "),
-        ("full_name", 12345),
-        ("full_name", None),
-        ("timezone", "Mars/Olympus_Mons"),
-        ("timezone", ""),
-        ("status", "banned"),
-        ("status", "deleted"),
-        ("experience_level", "guru"),
-        ("skills", "python"),
-        ("skills", {"python": True}),
-        ("phone", "9" * 51),
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("email", "", "This field may not be blank."),
+        ("full_name", "", "This field may not be blank."),
+        ("full_name", "   ", "This field may not be blank."),
+        ("full_name", 12345, "Not a valid string."),
+        ("full_name", None, "This field may not be null."),
+        (
+            "timezone",
+            "Mars/Olympus_Mons",
+            "Mars/Olympus_Mons is not an IANA time zone name (e.g. Europe/Berlin).",
+        ),
+        ("timezone", "", "This field may not be blank."),
+        ("status", "banned", '"banned" is not a valid choice.'),
+        ("status", "deleted", "Delete a candidate with DELETE; the status follows."),
+        ("experience_level", "guru", '"guru" is not a valid choice.'),
+        ("skills", "python", 'Expected a list of items but got type "str".'),
+        ("skills", {"python": True}, 'Expected a list of items but got type "dict".'),
+        ("phone", "9" * 51, "Ensure this field has no more than 50 characters."),
     ],
 )
-def test_invalid_field_on_create_is_refused_naming_the_field(admin_api, field, value):
+def test_invalid_field_on_create_is_refused_naming_the_field(admin_api, field, value, message):
     before = row_counts()
 
     response = admin_api.post(CANDIDATES, new_candidate_payload(**{field: value}), format="json")
 
     assert response.status_code == 400, response.content
-    assert list(response.json()) == [field]
+    assert response.json() == {field: [message]}
     assert row_counts() == before
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "message"),
     [
-        ("email", "not-an-email"),
-        ("full_name", ""),
-        ("timezone", "Nowhere/Special"),
-        ("status", "deleted"),
-        ("experience_level", "guru"),
-        ("skills", "python,sql"),
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("full_name", "", "This field may not be blank."),
+        (
+            "timezone",
+            "Nowhere/Special",
+            "Nowhere/Special is not an IANA time zone name (e.g. Europe/Berlin).",
+        ),
+        ("status", "deleted", "Delete a candidate with DELETE; the status follows."),
+        ("experience_level", "guru", '"guru" is not a valid choice.'),
+        ("skills", "python,sql", 'Expected a list of items but got type "str".'),
     ],
 )
-def test_invalid_field_on_patch_is_refused_and_changes_nothing(admin_api, candidate, field, value):
+def test_invalid_field_on_patch_is_refused_and_changes_nothing(
+    admin_api, candidate, field, value, message
+):
     before = Candidate.objects.values().get(pk=candidate.pk)
 
     response = admin_api.patch(candidate_url(candidate), {field: value}, format="json")
 
     assert response.status_code == 400, response.content
-    assert list(response.json()) == [field]
+    assert response.json() == {field: [message]}
     assert Candidate.objects.values().get(pk=candidate.pk) == before
 
 

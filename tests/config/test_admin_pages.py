@@ -1,5 +1,7 @@
 """Every admin list and page: who may open it, and that it stays fast."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
@@ -7,7 +9,7 @@ from model_bakery import baker
 
 from assessments.models import AssessmentResult
 from config import admin as portal_admin
-from interviews.models import AgentAction, InterviewMessage
+from interviews.models import AgentAction, InterviewMessage, InterviewSession
 
 MODELS = [
     "candidates/candidate",
@@ -209,3 +211,45 @@ def test_lists_leave_large_json_out_of_their_queries(admin_client, everything, m
 def test_new_logins_are_told_the_password_rules(admin_client):
     page = admin_client.get("/admin/auth/user/add/").text
     assert "<li>Your password must contain at least one letter and one digit.</li>" in page
+
+
+def _readonly(page: str, field: str) -> str:
+    """The rendered value of a read-only field on an admin page."""
+    [value] = re.findall(
+        rf'field-{field}">.*?<div class="readonly">(.*?)</div>\s*</div>', page, re.S
+    )
+    return value
+
+
+def test_the_ai_records_show_their_documents_pretty_printed(admin_client, everything):
+    session, message = (
+        everything["interviews/interviewsession"],
+        everything["interviews/interviewmessage"],
+    )
+    action = everything["interviews/agentaction"]
+    InterviewSession.objects.filter(pk=session.pk).update(
+        conversation_memory={"notes": "memory"},
+        skill_boundaries_identified={"python": "boundary"},
+        progression_state={"streak": 2},
+    )
+    InterviewMessage.objects.filter(pk=message.pk).update(
+        metadata={"topic": "generators"}, audio_metadata={"codec": "opus"}
+    )
+    AgentAction.objects.filter(pk=action.pk).update(input={"asked": 1}, output={"next": 2})
+
+    def pretty(key, value):
+        return f'<pre class="json">{{\n  &quot;{key}&quot;: {value}\n}}</pre>'
+
+    page = admin_client.get(f"/admin/interviews/interviewsession/{session.pk}/change/").text
+    assert _readonly(page, "memory") == pretty("notes", "&quot;memory&quot;")
+    assert _readonly(page, "boundaries") == pretty("python", "&quot;boundary&quot;")
+    assert _readonly(page, "progression") == pretty("streak", "2")
+    assert '<table class="history">' in _readonly(page, "history")
+
+    page = admin_client.get(f"/admin/interviews/interviewmessage/{message.pk}/change/").text
+    assert _readonly(page, "meta") == pretty("topic", "&quot;generators&quot;")
+    assert _readonly(page, "audio_meta") == pretty("codec", "&quot;opus&quot;")
+
+    page = admin_client.get(f"/admin/interviews/agentaction/{action.pk}/change/").text
+    assert _readonly(page, "input_json") == pretty("asked", "1")
+    assert _readonly(page, "output_json") == pretty("next", "2")

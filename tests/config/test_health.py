@@ -1,5 +1,6 @@
 import asyncio
 import json
+import threading
 import time
 from wsgiref.util import setup_testing_defaults
 
@@ -164,3 +165,37 @@ def test_the_asgi_entry_point_serves_the_site():
     start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
     assert start["status"] == 200
     assert json.loads(body) == {"status": "ok"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_says_unreachable_when_no_connection_can_be_had(client):
+    """Every pooled connection busy (or none to be made): 503, and no other check runs."""
+    pool = connection.settings_dict["OPTIONS"]["pool"]
+    saved = dict(pool)
+    pool.update(min_size=1, max_size=1, timeout=0.5)
+    connection.close_pool()
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_only_connection():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_only_connection)
+    holder.start()
+    try:
+        assert held.wait(30)
+        response = client.get("/readyz")
+    finally:
+        release.set()
+        holder.join(30)
+        pool.clear()
+        pool.update(saved)
+        connection.close_pool()
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "checks": {"database": "unreachable"}}

@@ -111,7 +111,16 @@ def test_full_clean_reports_a_session_of_another_interview(message, candidate):
     other = services.create_interview(candidate=candidate, role_type="react")
     with pytest.raises(ValidationError) as excinfo:
         _next_message(message.interview, session=other.session).full_clean()
-    assert list(excinfo.value.message_dict) == ["session"]
+    assert excinfo.value.message_dict == {"session": ["The session belongs to another interview."]}
+    assert [error.code for error in excinfo.value.error_dict["session"]] == ["session_mismatch"]
+
+
+def test_full_clean_of_a_message_without_an_interview_names_only_that(message):
+    orphan = _next_message(message.interview)
+    orphan.interview = None
+    with pytest.raises(ValidationError) as excinfo:
+        orphan.full_clean()
+    assert excinfo.value.message_dict == {"interview": ["This field cannot be null."]}
 
 
 @pytest.mark.parametrize(
@@ -251,7 +260,8 @@ def test_an_interview_cannot_use_another_candidates_resume(interview, candidate)
     interview.resume = foreign
     with pytest.raises(ValidationError) as excinfo:
         interview.full_clean()
-    assert list(excinfo.value.message_dict) == ["resume"]
+    assert excinfo.value.message_dict == {"resume": ["The resume belongs to another candidate."]}
+    assert [error.code for error in excinfo.value.error_dict["resume"]] == ["resume_mismatch"]
     assert_refused_by_database(
         "UPDATE interviews SET resume_id = %s WHERE id = %s",
         [foreign.pk, interview.pk],
