@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -443,26 +445,46 @@ def test_engine_cannot_create_or_delete_candidates(engine_api, candidate):
 # --- Create: passwords ------------------------------------------------------------------
 
 
+NEEDS_LETTER_AND_DIGIT = "This password must contain at least one letter and one digit."
+
+
 @pytest.mark.parametrize(
-    "password",
+    ("password", "messages"),
     [
-        pytest.param("Ab1xyz", id="too-short"),
-        pytest.param("password1", id="common"),
-        pytest.param("83920174620193", id="all-digits"),
-        pytest.param("correct-horse-battery", id="no-digit"),
-        pytest.param("1234-5678-9012!", id="no-letter"),
-        pytest.param("margaret.hamilton", id="like-the-email"),
+        pytest.param(
+            "Ab1xyz",
+            ["This password is too short. It must contain at least 8 characters."],
+            id="too-short",
+        ),
+        pytest.param("password1", ["This password is too common."], id="common"),
+        pytest.param(
+            "83920174620193",
+            ["This password is entirely numeric.", NEEDS_LETTER_AND_DIGIT],
+            id="all-digits",
+        ),
+        pytest.param("correct-horse-battery", [NEEDS_LETTER_AND_DIGIT], id="no-digit"),
+        pytest.param("1234-5678-9012!", [NEEDS_LETTER_AND_DIGIT], id="no-letter"),
+        pytest.param(
+            "margaret.hamilton",
+            ["The password is too similar to the username.", NEEDS_LETTER_AND_DIGIT],
+            id="like-the-email",
+        ),
     ],
 )
-def test_weak_password_is_refused_and_nothing_is_created(admin_api, password):
+def test_weak_password_is_refused_and_nothing_is_created(admin_api, password, messages):
     before = row_counts()
 
     response = admin_api.post(CANDIDATES, new_candidate_payload(password=password), format="json")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["password"]
-    assert response.json()["password"]
+    assert response.json() == {"password": messages}
     assert row_counts() == before
+
+
+def test_the_letter_and_digit_rule_names_itself():
+    with pytest.raises(ValidationError) as refused:
+        validate_password("correct-horse-battery")
+    assert [error.code for error in refused.value.error_list] == ["password_needs_letter_and_digit"]
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
-from candidates.models import Candidate
+from candidates.models import Candidate, Resume
 
 LONG_EMAIL = "a" * 140 + "@example.com"  # 152 characters: fine for a candidate, not a login.
 
@@ -53,7 +53,10 @@ def test_a_resume_used_by_interviews_cannot_move_to_another_candidate(
         f"/api/v1/resumes/{resume.pk}/", {"candidate": str(other_candidate.pk)}, format="json"
     )
     assert response.status_code == 400
-    assert list(response.json()) == ["candidate"]
+    assert response.json() == {
+        "candidate": ["This resume is used by interviews; it cannot move to another candidate."]
+    }
+    assert Resume.objects.get(pk=resume.pk).candidate == interview.candidate
 
 
 def test_an_erased_candidate_cannot_be_restored(admin_api, candidate):

@@ -64,7 +64,29 @@ def test_full_clean_sees_the_email_of_a_soft_deleted_candidate(candidate):
     candidate.soft_delete(reason="asked to be removed")
     with pytest.raises(ValidationError) as excinfo:
         Candidate(email=candidate.email, full_name="Ada Again").full_clean()
-    assert excinfo.value.message_dict["email"] == ["A candidate with this email already exists."]
+    assert excinfo.value.message_dict == {"email": ["A candidate with this email already exists."]}
+    assert [error.code for error in excinfo.value.error_dict["email"]] == ["unique"]
+
+
+def test_full_clean_reports_a_bad_email_once(candidate):
+    candidate.soft_delete(reason="asked to be removed")
+    with pytest.raises(ValidationError) as excinfo:
+        Candidate(email="not-an-email", full_name="Ada Again").full_clean()
+    assert excinfo.value.message_dict == {"email": ["Enter a valid email address."]}
+
+
+def test_full_clean_without_the_email_does_not_check_it(candidate):
+    candidate.soft_delete(reason="asked to be removed")
+    again = Candidate(email=candidate.email, full_name="Ada Again")
+    again.full_clean(exclude=["email"])  # As a form without the field would.
+    with pytest.raises(ValidationError) as excinfo:
+        again.full_clean(exclude=["full_name"])
+    assert list(excinfo.value.message_dict) == ["email"]
+
+
+def test_a_candidate_keeps_its_own_email(candidate):
+    candidate.soft_delete(reason="asked to be removed")
+    Candidate.all_objects.get(pk=candidate.pk).full_clean()
 
 
 def test_full_clean_accepts_iana_timezones(candidate):
@@ -140,10 +162,14 @@ class TestSoftDelete:
 
     def test_restore_brings_the_candidate_back(self, candidate):
         candidate.soft_delete(reason="mistake")
+        deleted = Candidate.all_objects.get(pk=candidate.pk)
+        deleted_at = deleted.deleted_at
 
-        Candidate.all_objects.get(pk=candidate.pk).restore()
+        assert deleted.restore() is True
+        assert deleted.restore() is False  # Nothing left to restore.
 
         restored = Candidate.objects.get(pk=candidate.pk)
+        assert restored.updated_at > deleted_at  # The restore is a change too.
         assert restored.status == Candidate.Status.ACTIVE
         assert (restored.deleted_at, restored.deleted_by, restored.deletion_reason) == (
             None,

@@ -44,7 +44,21 @@ def test_json_nested_past_the_stack_is_a_form_error(admin_client, resume):
     assert "errorlist" in response.text
 
 
-def test_restoring_a_conflicting_assessment_is_refused_with_a_warning(admin_client, assessment):
+def _said(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, str(message)) for message in response.context["messages"]]
+
+
+def _restore(client, model: str, objs):
+    return client.post(
+        f"/admin/{model}/?deleted=yes",
+        {"action": "restore_selected", "_selected_action": [str(obj.pk) for obj in objs]},
+        follow=True,
+    )
+
+
+def test_restoring_a_conflicting_assessment_is_refused_with_a_warning(
+    admin_client, assessment, other_candidate
+):
     assessment.soft_delete(reason="rescored")
     baker.make(
         AssessmentResult,
@@ -52,47 +66,105 @@ def test_restoring_a_conflicting_assessment_is_refused_with_a_warning(admin_clie
         overall_score=60,
         skill_scores={"python": {"score": 60}},
     )
-
-    response = admin_client.post(
-        "/admin/assessments/assessmentresult/?deleted=yes",
-        {"action": "restore_selected", "_selected_action": [str(assessment.pk)]},
-        follow=True,
+    # A second deleted assessment, of another interview, that can come back.
+    restorable = baker.make(
+        AssessmentResult,
+        interview=Interview.objects.get(candidate=other_candidate),
+        overall_score=70,
+        skill_scores={"react": {"score": 70}},
     )
+    restorable.soft_delete(reason="by mistake")
+    before = AssessmentResult.all_objects.values().get(pk=assessment.pk)
 
-    assert response.status_code == 200
-    assert "Not restored" in response.text
-    assert AssessmentResult.all_objects.get(pk=assessment.pk).is_deleted
+    response = _restore(admin_client, "assessments/assessmentresult", [assessment, restorable])
+
+    assert _said(response) == [
+        (
+            "warning",
+            "Not restored: Assessment 78.50 (Pending): it conflicts with a live record "
+            "(e.g. a newer one).",
+        ),
+        ("info", "Restored 1 assessment results."),
+    ]
+    assert AssessmentResult.all_objects.values().get(pk=assessment.pk) == before
+    assert not AssessmentResult.all_objects.get(pk=restorable.pk).is_deleted
 
 
-def test_an_erased_candidate_is_not_restored(admin_client, candidate):
+def test_restore_counts_what_it_restored(admin_client, candidate, other_candidate):
+    candidate.soft_delete(reason="one")
+    other_candidate.soft_delete(reason="two")
+
+    response = _restore(admin_client, "candidates/candidate", [candidate, other_candidate])
+
+    assert _said(response) == [("info", "Restored 2 candidates.")]
+    assert Candidate.objects.count() == 2
+
+
+def test_an_erased_candidate_is_not_restored(admin_client, candidate, other_candidate):
     from candidates.services import erase_candidate
 
     erase_candidate(candidate)
+    other_candidate.soft_delete(reason="by mistake")
+
+    response = _restore(admin_client, "candidates/candidate", [candidate, other_candidate])
+
+    assert _said(response) == [
+        (
+            "warning",
+            f"Not restored: Erased candidate <erased-{candidate.pk}@erased.invalid>: "
+            "An erased candidate cannot be restored.",
+        ),
+        ("info", "Restored 1 candidates."),
+    ]
+    assert Candidate.all_objects.get(pk=candidate.pk).is_deleted
+    assert not Candidate.all_objects.get(pk=other_candidate.pk).is_deleted
+
+
+def test_erasing_from_the_admin_records_who_and_says_how_many(
+    admin_client, admin_user, candidate, other_candidate
+):
     response = admin_client.post(
-        "/admin/candidates/candidate/?deleted=yes",
-        {"action": "restore_selected", "_selected_action": [str(candidate.pk)]},
+        "/admin/candidates/candidate/",
+        {
+            "action": "erase_selected",
+            "_selected_action": [str(candidate.pk), str(other_candidate.pk)],
+            "confirm": "yes",
+        },
         follow=True,
     )
-    assert "cannot be restored" in response.text
-    assert Candidate.all_objects.get(pk=candidate.pk).is_deleted
+
+    assert _said(response) == [("success", "Erased the personal data of 2 candidates.")]
+    erased = Candidate.all_objects.filter(pk__in=[candidate.pk, other_candidate.pk])
+    assert {(c.is_erased, c.deleted_by, c.deletion_reason) for c in erased} == {
+        (True, admin_user, "erased")
+    }
 
 
-def test_an_interview_added_in_the_admin_gets_its_session(admin_client, candidate):
+def test_an_interview_added_in_the_admin_gets_its_session(admin_client, candidate, resume):
     response = admin_client.post(
         "/admin/interviews/interview/add/",
         {
             "candidate": str(candidate.pk),
-            "resume": "",
+            "resume": str(resume.pk),
             "role_type": "python",
             "scheduled_for_0": "2026-12-01",
             "scheduled_for_1": "09:00:00",
-            "ai_model_used": "",
+            "ai_model_used": "interviewer-v2",
             "total_tokens_used": 0,
             "cost_usd": "0",
+            "_continue": "Save and continue editing",
         },
     )
     assert response.status_code == 302, response.context["adminform"].errors
     interview = Interview.objects.get(candidate=candidate)
+    # "Save and continue" opens the new interview's own page.
+    assert response["Location"] == f"/admin/interviews/interview/{interview.pk}/change/"
+    assert (interview.resume, interview.ai_model_used, interview.status) == (
+        resume,
+        "interviewer-v2",
+        "scheduled",
+    )
+    assert f"{interview.scheduled_for:%Y-%m-%d %H:%M}" == "2026-12-01 09:00"
     assert InterviewSession.objects.filter(interview=interview).exists()
 
 
