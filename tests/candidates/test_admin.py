@@ -34,6 +34,8 @@ def assert_confirms(page, action, title, candidates):
         assert f'<input type="hidden" name="_selected_action" value="{candidate.pk}">' in text
     assert f'<input type="hidden" name="action" value="{action}">' in text
     assert f'<input type="submit" name="confirm" value="Yes, {title.lower()}">' in text
+    # Rendered with the request, so the form carries its CSRF token.
+    assert '<input type="hidden" name="csrfmiddlewaretoken" value="' in text
 
 
 @pytest.fixture
@@ -95,6 +97,9 @@ class TestSoftDelete:
         )
 
         assert done.status_code == 302
+        assert [
+            (m.level_tag, str(m)) for m in admin_client.get(CHANGELIST).context["messages"]
+        ] == [("success", "Deleted 1 candidates (they stay restorable).")]
         kept = Candidate.all_objects.get(pk=candidate.pk)
         assert (kept.status, kept.deletion_reason) == ("deleted", "Asked us to")
         assert kept.deleted_by.username == "admin"

@@ -161,7 +161,7 @@ class TestErasure:
             )
 
         assert response.redirect_chain == [(CHANGELIST, 302)]
-        assert [str(message) for message in response.context["messages"]] == [REFUSED]
+        assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [("error", REFUSED)]
         before.assert_unchanged()
         assert not Candidate.all_objects.filter(email__startswith="erased-").exists()
 
@@ -185,7 +185,7 @@ def test_the_admin_soft_deletes_all_of_the_selection_or_none(
         )
 
     assert response.redirect_chain == [(CHANGELIST, 302)]
-    assert [str(message) for message in response.context["messages"]] == [REFUSED]
+    assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [("error", REFUSED)]
     before.assert_unchanged()
     assert Candidate.objects.count() == 2
 

@@ -89,6 +89,17 @@ def test_a_candidate_keeps_its_own_email(candidate):
     Candidate.all_objects.get(pk=candidate.pk).full_clean()
 
 
+def test_full_clean_names_a_timezone_that_is_not_iana(candidate):
+    candidate.timezone = "Mars/Olympus_Mons"
+    with pytest.raises(ValidationError) as excinfo:
+        candidate.full_clean()
+    [error] = excinfo.value.error_dict["timezone"]
+    assert (error.code, error.messages) == (
+        "invalid_timezone",
+        ["Mars/Olympus_Mons is not an IANA time zone name (e.g. Europe/Berlin)."],
+    )
+
+
 def test_full_clean_accepts_iana_timezones(candidate):
     candidate.timezone = "America/Argentina/Buenos_Aires"
     candidate.full_clean()

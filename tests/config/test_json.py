@@ -115,6 +115,16 @@ def test_what_jsonb_cannot_store_is_a_field_error(assessment, value, message):
     assert refused.value.message_dict == {"ai_reasoning": [message]}
 
 
+def test_saving_a_time_of_day_in_a_zone_with_daylight_saving_says_why(assessment):
+    assessment.ai_reasoning = {"at": datetime.time(10, 30, tzinfo=ZoneInfo("Europe/Berlin"))}
+    with pytest.raises(TypeError) as refused:
+        assessment.save()
+    assert str(refused.value) == (
+        "datetime.time(10, 30, tzinfo=zoneinfo.ZoneInfo(key='Europe/Berlin')) "
+        "has a time zone but no UTC offset"
+    )
+
+
 def test_times_of_day_are_stored_as_written(assessment):
     assessment.ai_reasoning = {
         "naive": datetime.time(10, 30, 15, 250),

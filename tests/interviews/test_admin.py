@@ -200,3 +200,15 @@ def test_an_interview_without_a_session_says_so(admin_client, candidate):
         page,
     )
     assert "<h4>Conversation memory</h4>" not in page
+
+
+def test_the_transcript_list_shows_each_message_cut_to_80_characters(
+    admin_client, interview_in_progress
+):
+    for number, text in enumerate(["x" * 80, "y" * 81], start=1):
+        services.append_message(
+            interview_in_progress, message_type="ai_question", content_text=text
+        )
+    page = admin_client.get("/admin/interviews/interviewmessage/").text
+    assert f'<td class="field-excerpt">{"x" * 80}</td>' in page
+    assert f'<td class="field-excerpt">{"y" * 79}…</td>' in page
