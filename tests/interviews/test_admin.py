@@ -205,7 +205,7 @@ def test_an_interview_without_a_session_says_so(admin_client, candidate):
 def test_the_transcript_list_shows_each_message_cut_to_80_characters(
     admin_client, interview_in_progress
 ):
-    for number, text in enumerate(["x" * 80, "y" * 81], start=1):
+    for text in ["x" * 80, "y" * 81]:
         services.append_message(
             interview_in_progress, message_type="ai_question", content_text=text
         )
