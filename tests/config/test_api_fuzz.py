@@ -11,6 +11,7 @@ a 4xx cannot hide inside a test transaction.
 """
 
 import functools
+import os
 import re
 import uuid
 
@@ -28,8 +29,13 @@ from tests.dbutils import table_contents
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
+#: Mutation testing (make mutate) runs the suite once per mutant: fewer examples, and
+#: the same ones each time, so a mutant's verdict does not depend on luck.
+MUTATING = bool(os.environ.get("TEST_DATABASE_TEMPLATE"))
+
 FUZZ = settings(
-    max_examples=80,
+    max_examples=20 if MUTATING else 80,
+    derandomize=MUTATING,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -93,6 +93,25 @@ def mutate_decorated_functions() -> None:
     file_mutation.function_trampoline_arrangement = arrange_with_undecorated_copies
 
 
+def run_fastest_tests_first() -> None:
+    """Hand each mutant's tests to pytest fastest first.
+
+    pytest stops at the first failure (-x), so a mutant the quick tests catch costs
+    seconds, not the minutes of the slowest test that happens to reach it.
+    """
+    from mutmut.state import state
+    from mutmut.workers.isolation import ForkServerRunner
+
+    submit = ForkServerRunner.submit
+
+    def submit_sorted(self, mutant_name, tests, cpu_time_limit, estimated_time):
+        durations = state().duration_by_test
+        tests = sorted(tests, key=lambda test: (durations.get(test, 0.0), test))
+        return submit(self, mutant_name, tests, cpu_time_limit, estimated_time)
+
+    ForkServerRunner.submit = submit_sorted
+
+
 #: Connects to the configured database and stays until told to go (a line on stdin).
 HOLD_DATABASE = """
 import sys
@@ -123,6 +142,7 @@ def run(arguments: list[str]) -> None:
         sys.exit("Could not connect to the database.")
     try:
         mutate_decorated_functions()
+        run_fastest_tests_first()
         from mutmut.__main__ import cli
 
         cli(["run", *arguments])
