@@ -1002,3 +1002,28 @@ def test_response_body_is_json(admin_api, assessment):
 
     assert response["Content-Type"].startswith("application/json")
     assert json.loads(response.content)["overall_score"] == "78.50"
+
+
+def test_the_crud_endpoints_cannot_write_a_review(admin_api, assessment, admin_user):
+    """Reviews go through the review action, which records who and when."""
+    response = admin_api.patch(
+        detail_url(assessment),
+        {
+            "review_status": "overridden",
+            "final_score": "12.00",
+            "review_notes": "Sneaked in",
+            "reviewed_by": admin_user.pk,
+            "reviewed_at": "2026-01-01T00:00:00Z",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200
+    stored = AssessmentResult.objects.get(pk=assessment.pk)
+    assert (
+        stored.review_status,
+        stored.final_score,
+        stored.review_notes,
+        stored.reviewed_by,
+        stored.reviewed_at,
+    ) == ("pending", None, "", None, None)

@@ -504,3 +504,49 @@ class TestReviewedEdges:
             engine_api.post(url, QUESTION | {"content_text": f"Q{number}"}, format="json")
         newest = engine_api.get(f"{url}?ordering=-created_at").json()["results"]
         assert [m["sequence_number"] for m in newest] == [3, 2, 1]
+
+
+class TestDeletedReferences:
+    def test_no_interview_for_a_deleted_candidate_or_resume(self, engine_api, candidate, resume):
+        resume.soft_delete(reason="wrong file")
+        refused = engine_api.post(
+            "/api/v1/interviews/",
+            {"candidate": str(candidate.pk), "resume": str(resume.pk), "role_type": "python"},
+            format="json",
+        )
+        candidate.soft_delete(reason="left")
+        also_refused = engine_api.post(
+            "/api/v1/interviews/",
+            {"candidate": str(candidate.pk), "role_type": "python"},
+            format="json",
+        )
+
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"resume": [f'Invalid pk "{resume.pk}" - object does not exist.']},
+        )
+        assert (also_refused.status_code, also_refused.json()) == (
+            400,
+            {"candidate": [f'Invalid pk "{candidate.pk}" - object does not exist.']},
+        )
+        assert not Interview.all_objects.exists()
+
+    def test_the_ai_may_still_record_actions_about_deleted_records(self, engine_api, interview):
+        """The audit trail outlives a soft delete: what the AI did stays recordable."""
+        interview.soft_delete(reason="duplicate")
+        interview.candidate.soft_delete(reason="left")
+
+        response = engine_api.post(
+            "/api/v1/agent-actions/",
+            {
+                "interview": str(interview.pk),
+                "candidate": str(interview.candidate_id),
+                "agent_type": "orchestrator",
+                "action": "close_interview",
+                "status": "succeeded",
+            },
+            format="json",
+        )
+
+        assert response.status_code == 201, response.content
+        assert response.json()["interview"] == str(interview.pk)
