@@ -90,12 +90,11 @@ class PrettyJSONWidget(forms.Textarea):
     """
 
     def format_value(self, value):
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except (ValueError, RecursionError):
-                return value  # Invalid input coming back with its error: show it as typed.
-        return json.dumps(value, indent=2, ensure_ascii=False)
+        try:
+            document = json.loads(value)
+        except (ValueError, RecursionError):
+            return value  # Invalid input coming back with its error: show it as typed.
+        return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 class PortalModelAdmin(admin.ModelAdmin):
