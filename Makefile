@@ -70,4 +70,4 @@ mutate: venv
 	rm -rf mutants
 	$(MUTATION_ENV) $(BIN)/python -m tests.mutation prepare
 	$(MUTATION_ENV) $(BIN)/python -m tests.mutation run $(MUTANTS)
-	$(MUTATION_ENV) $(BIN)/python -m tests.mutation report
+	$(MUTATION_ENV) $(BIN)/python -m tests.mutation report $(MUTANTS)

@@ -221,14 +221,14 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
         )
         return [review, *super().get_urls()]
 
-    def change_view(self, request, object_id, *args, extra_context=None, **kwargs):
+    def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         if self.has_review_permission(request):
             extra_context["review_form"] = ReviewForm()
             extra_context["review_url"] = reverse(
                 "admin:assessments_assessmentresult_review", args=[object_id]
             )
-        return super().change_view(request, object_id, *args, extra_context=extra_context, **kwargs)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def review_view(self, request, object_id):
         """Approve or override (POST only); records the reviewer and the time."""

@@ -168,7 +168,7 @@ class CandidateAdmin(SoftDeleteAdmin):
         else:
             super().save_model(request, obj, form, change)
 
-    def restore_object(self, request, candidate):
+    def restore_object(self, candidate):
         # Through the service: it locks the row, so a concurrent erasure is seen.
         try:
             _candidate, restored = services.restore_candidate(candidate)

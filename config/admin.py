@@ -18,9 +18,10 @@ from config.json import MAX_DEPTH, ExactJSONEncoder, depth_exceeds
 #: made meanwhile, or a value it cannot store. The API answers 409 / 400; the admin
 #: says so and changes nothing.
 REFUSED_WRITES = (IntegrityError, DataError)
-REFUSED = (
-    "Nothing was changed: the database refused the change, most likely because of "
-    "another change made meanwhile. Reload the page and try again."
+REFUSED_MESSAGE = (
+    "Nothing was changed: the database refused the change (another change made "
+    "meanwhile broke one of its rules, or a value cannot be stored as given). "
+    "Reload the page and try again."
 )
 
 #: Below this many rows a list page counts exactly; above it, an unfiltered list
@@ -70,7 +71,7 @@ class SafeJSONFormField(forms.JSONField):
         try:
             value = super().to_python(value)
         except RecursionError as error:
-            raise forms.ValidationError(self.error_messages["invalid"]) from error
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
         if depth_exceeds(value):
             raise forms.ValidationError(f"JSON may nest at most {MAX_DEPTH} levels deep.")
         return value
@@ -117,18 +118,20 @@ class PortalModelAdmin(admin.ModelAdmin):
 
     def refused(self, request, redirect_to: str) -> HttpResponseRedirect:
         """Say that a refused write changed nothing, and go back to ``redirect_to``."""
-        self.message_user(request, REFUSED, messages.ERROR)
+        self.message_user(request, REFUSED_MESSAGE, messages.ERROR)
         return HttpResponseRedirect(redirect_to)
 
     def changeform_view(self, request, *args, **kwargs):
-        # Django runs the form's save in a transaction: a refusal rolled it all back.
+        # Only a POST writes, and Django saves the form in a transaction: a refusal
+        # rolled all of it back.
         try:
             return super().changeform_view(request, *args, **kwargs)
         except REFUSED_WRITES:
             return self.refused(request, request.get_full_path())
 
     def response_action(self, request, queryset):
-        # Bulk actions that write run in one transaction each (or report row by row).
+        # Bulk actions that write run in one transaction each (or report row by row);
+        # actions only run on POST.
         try:
             return super().response_action(request, queryset)
         except REFUSED_WRITES:
@@ -251,7 +254,7 @@ class SoftDeleteAdmin(PortalModelAdmin):
             ),
         )
 
-    def restore_object(self, request, obj) -> bool:
+    def restore_object(self, obj) -> bool:
         """Restore one row; return whether it was still deleted.
 
         Raise ``RestoreRefused`` when the row must not come back (models with rules
@@ -265,13 +268,15 @@ class SoftDeleteAdmin(PortalModelAdmin):
         for obj in queryset.deleted():
             try:
                 with transaction.atomic():
-                    restored += self.restore_object(request, obj)
+                    restored += self.restore_object(obj)
             except RestoreRefused as error:
                 refusal = str(error)
             except IntegrityError:
                 refusal = "it conflicts with a live record (e.g. a newer one)."
             else:
                 continue
+            # Named as it is now: an erasure that got in first has removed the name.
+            obj.refresh_from_db()
             self.message_user(request, f"Not restored: {obj}: {refusal}", messages.WARNING)
         self.message_user(request, f"Restored {restored} {self.model._meta.verbose_name_plural}.")
 

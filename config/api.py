@@ -2,7 +2,7 @@
 
 from copy import copy
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, models
 from rest_framework import (
@@ -201,9 +201,16 @@ class ModelCleanMixin:
         try:
             instance.clean()
         except DjangoValidationError as error:
-            # The models' clean() methods name the field at fault.
-            raise serializers.ValidationError(get_error_detail(error)) from error
+            raise serializers.ValidationError(api_errors(error)) from error
         return attrs
+
+
+def api_errors(error: DjangoValidationError):
+    """A Django ValidationError in DRF's shape: non-field errors under non_field_errors."""
+    detail = get_error_detail(error)
+    if isinstance(detail, dict) and NON_FIELD_ERRORS in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+    return detail
 
 
 def exception_handler(exc, context):
@@ -218,7 +225,7 @@ def exception_handler(exc, context):
         # view's lookup and a service's locked re-read.
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(get_error_detail(exc))
+        exc = exceptions.ValidationError(api_errors(exc))
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: ["A value cannot be stored as given."]}

@@ -100,7 +100,7 @@ def validate_storable_json(value) -> None:
 
 # Runs as the models load, before any test can watch it: `makemigrations --check`
 # (in `make test`) catches any change in what it builds.
-def JSONDocumentField(**kwargs):  # noqa: N802  # pragma: no mutate block
+def JSONDocumentField(**kwargs):  # noqa: N802 (reads as a field)  # pragma: no mutate block
     """A ``jsonb`` column whose datetimes, UUIDs and decimals round-trip exactly."""
     return models.JSONField(encoder=ExactJSONEncoder, validators=[validate_storable_json], **kwargs)
 

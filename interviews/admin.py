@@ -4,7 +4,7 @@ from django.utils.html import format_html, format_html_join
 
 from config.admin import (
     RECORD_FIELDSET,
-    REFUSED,
+    REFUSED_MESSAGE,
     REFUSED_WRITES,
     PortalModelAdmin,
     SoftDeleteAdmin,
@@ -222,7 +222,7 @@ class InterviewAdmin(SoftDeleteAdmin):
                 refused.append(f"{interview}: {error}")
             except REFUSED_WRITES:
                 # Each move is its own transaction: this one changed nothing.
-                refused.append(f"{interview}: {REFUSED}")
+                refused.append(f"{interview}: {REFUSED_MESSAGE}")
         if moved:
             self.message_user(request, f"{verb} {moved} interviews.", messages.SUCCESS)
         for reason in refused:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from hypothesis import settings as hypothesis_settings
 from model_bakery import baker
 from rest_framework.test import APIClient
 
@@ -12,6 +13,13 @@ from assessments.models import AssessmentResult
 from candidates.models import Candidate, Resume
 from interviews import services
 from interviews.models import Interview, InterviewMessage
+
+# Property-based tests: 80 examples each. Mutation testing runs the suite once per
+# mutant: fewer examples there, and the same ones each time, so a mutant's verdict
+# does not depend on luck (pyproject.toml selects it for mutmut).
+hypothesis_settings.register_profile("portal", max_examples=80)
+hypothesis_settings.register_profile("mutation", max_examples=20, derandomize=True)
+hypothesis_settings.load_profile("portal")
 
 
 @pytest.fixture(scope="session")

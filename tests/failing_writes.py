@@ -14,25 +14,17 @@ import pytest
 from django.db import DatabaseError, InternalError, connection
 from django.db.transaction import TransactionManagementError
 
-#: The tables the portal's writes touch: its own, their audit trail, logins, tokens,
-#: the audit trail's request context and the admin's log.
-TOUCHED_TABLES = (
-    "candidates",
-    "resumes",
-    "interviews",
-    "interview_sessions",
-    "interview_messages",
-    "agent_actions",
-    "assessment_results",
-    "candidate_events",
-    "interview_events",
-    "interview_session_events",
-    "assessment_result_events",
-    "pghistory_context",
-    "auth_user",
-    "authtoken_token",
-    "django_admin_log",
-)
+from tests.dbutils import project_tables
+
+#: Besides the apps' own tables and their audit trail: logins, tokens, the audit
+#: trail's request context and the admin's log.
+OTHER_TOUCHED_TABLES = ("pghistory_context", "auth_user", "authtoken_token", "django_admin_log")
+
+
+def touched_tables() -> tuple[str, ...]:
+    """The tables the portal's writes touch (a new model's table included)."""
+    return (*project_tables(), *OTHER_TOUCHED_TABLES)
+
 
 #: How PL/pgSQL names an error: a condition name or a five-character SQLSTATE.
 _ERRCODE = re.compile(r"[a-z_]+|[0-9A-Z]{5}")
@@ -128,8 +120,8 @@ def table_rows(*tables: str) -> dict[str, list]:
 class Snapshot:
     """The contents of the tables a write touches, to compare after it failed."""
 
-    def __init__(self, tables=TOUCHED_TABLES):
-        self.tables = tuple(tables)
+    def __init__(self, tables=None):
+        self.tables = tuple(tables or touched_tables())
         self.rows = table_rows(*self.tables)
 
     def assert_unchanged(self) -> None:

@@ -6,7 +6,7 @@ compares every touched table before and after.
 
 import pytest
 
-from config.admin import REFUSED
+from config.admin import REFUSED_MESSAGE
 from tests.failing_writes import Snapshot, failing_write
 
 CONFLICT = {
@@ -60,5 +60,5 @@ def test_an_admin_review_that_cannot_be_recorded_records_nothing(admin_client, a
     assert response.redirect_chain == [
         (f"/admin/assessments/assessmentresult/{assessment.pk}/change/", 302)
     ]
-    assert [str(message) for message in response.context["messages"]] == [REFUSED]
+    assert [str(message) for message in response.context["messages"]] == [REFUSED_MESSAGE]
     before.assert_unchanged()

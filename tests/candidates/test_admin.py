@@ -283,6 +283,8 @@ class TestJSONEditing:
 
         assert response.status_code == 200
         assert self._errors(response) == ["Enter a valid JSON."]
+        [error] = response.context["adminform"].form.errors.as_data()["parsed_data"]
+        assert error.code == "invalid"
         assert f">\n{'[' * 100_000}</textarea>" in response.text
         assert Resume.objects.get(pk=resume.pk).parsed_data is None
 

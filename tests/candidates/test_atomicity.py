@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from candidates.models import Candidate, Resume
-from config.admin import REFUSED
+from config.admin import REFUSED_MESSAGE
 from interviews import services
 from interviews.models import AgentAction
 from tests.failing_writes import Snapshot, failing_write
@@ -161,7 +161,9 @@ class TestErasure:
             )
 
         assert response.redirect_chain == [(CHANGELIST, 302)]
-        assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [("error", REFUSED)]
+        assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [
+            ("error", REFUSED_MESSAGE)
+        ]
         before.assert_unchanged()
         assert not Candidate.all_objects.filter(email__startswith="erased-").exists()
 
@@ -185,7 +187,9 @@ def test_the_admin_soft_deletes_all_of_the_selection_or_none(
         )
 
     assert response.redirect_chain == [(CHANGELIST, 302)]
-    assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [("error", REFUSED)]
+    assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [
+        ("error", REFUSED_MESSAGE)
+    ]
     before.assert_unchanged()
     assert Candidate.objects.count() == 2
 

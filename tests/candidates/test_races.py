@@ -177,8 +177,14 @@ def test_an_admin_restore_queued_behind_an_erasure_is_refused(
 
     response = restore.result()
     assert response.status_code == 200
-    assert "An erased candidate cannot be restored." in response.text
-    assert "Restored 0 candidates." in response.text
+    assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [
+        (
+            "warning",
+            f"Not restored: Erased candidate <erased-{deleted_candidate.pk}@erased.invalid>: "
+            "An erased candidate cannot be restored.",
+        ),
+        ("info", "Restored 0 candidates."),
+    ]
     _assert_still_erased(deleted_candidate)
 
 

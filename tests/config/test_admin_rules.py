@@ -25,25 +25,6 @@ def test_reviewing_a_malformed_id_is_not_found(admin_client, assessment):
     assert assessment.review_status == AssessmentResult.ReviewStatus.APPROVED
 
 
-def test_json_nested_past_the_stack_is_a_form_error(admin_client, resume):
-    response = admin_client.post(
-        f"/admin/candidates/resume/{resume.pk}/change/",
-        {
-            "candidate": str(resume.candidate_id),
-            "file_url": resume.file_url,
-            "file_name": resume.file_name,
-            "file_size": resume.file_size,
-            "uploaded_at_0": "2026-11-01",
-            "uploaded_at_1": "10:00:00",
-            "parsing_status": "completed",
-            "parsed_data": "[" * 100_000,
-            "schema_version": 1,
-        },
-    )
-    assert response.status_code == 200
-    assert "errorlist" in response.text
-
-
 def _said(response) -> list[tuple[str, str]]:
     return [(message.level_tag, str(message)) for message in response.context["messages"]]
 

@@ -11,7 +11,6 @@ a 4xx cannot hide inside a test transaction.
 """
 
 import functools
-import os
 import re
 import uuid
 
@@ -23,19 +22,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from candidates.models import Candidate
+from candidates.models import Candidate, Resume
 from interviews import services
 from tests.dbutils import table_contents
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-#: Mutation testing (make mutate) runs the suite once per mutant: fewer examples, and
-#: the same ones each time, so a mutant's verdict does not depend on luck.
-MUTATING = bool(os.environ.get("TEST_DATABASE_TEMPLATE"))
-
+# How many examples each test tries is the Hypothesis profile's (tests/conftest.py).
 FUZZ = settings(
-    max_examples=20 if MUTATING else 80,
-    derandomize=MUTATING,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -70,8 +64,14 @@ def world():
     client = APIClient()
     client.force_authenticate(user)
     candidate = Candidate.objects.create(email="target@example.com", full_name="Fuzz Target")
+    resume = Resume.objects.create(
+        candidate=candidate,
+        file_url="https://files.example.com/fuzz.pdf",
+        file_name="fuzz.pdf",
+        file_size=10,
+    )
     interview = services.start_interview(
-        services.create_interview(candidate=candidate, role_type="python")
+        services.create_interview(candidate=candidate, resume=resume, role_type="python")
     )
     return client, candidate, interview
 
@@ -141,6 +141,10 @@ def _send(client: APIClient, method: str, path: str, data=None, **headers):
     return response
 
 
+RESUME_FIELDS = [
+    "candidate", "file_url", "file_name", "file_size", "uploaded_at", "parsed_at",
+    "parsing_status", "parsed_data", "schema_version",
+]  # fmt: skip
 CANDIDATE_FIELDS = [
     "email", "full_name", "phone", "status", "target_role", "experience_level",
     "timezone", "skills", "password", "user",
@@ -176,6 +180,23 @@ def test_candidate_writes(world, body, fresh):
     base = {} if fresh is None else {"email": f"{fresh}@example.com", "full_name": "Fuzz New"}
     _send(client, "post", "/api/v1/candidates/", {**base, **body})
     _send(client, "patch", f"/api/v1/candidates/{candidate.pk}/", body)
+    _send(client, "put", f"/api/v1/candidates/{candidate.pk}/", {**base, **body})
+
+
+VALID_RESUME = {"file_url": "https://files.example.com/r.pdf", "file_name": "r.pdf", "file_size": 5}
+
+
+@FUZZ
+@given(body=bodies(RESUME_FIELDS), valid=st.booleans())
+def test_resume_writes(world, body, valid):
+    client, candidate, interview = world
+    base = {"candidate": str(candidate.pk), **VALID_RESUME} if valid else {}
+    created = _send(client, "post", "/api/v1/resumes/", {**base, **body})
+    _send(client, "patch", f"/api/v1/resumes/{interview.resume_id}/", body)
+    if created.status_code == 201:
+        url = f"/api/v1/resumes/{created.json()['id']}/"
+        _send(client, "put", url, {**base, **body})
+        assert _send(client, "delete", url).status_code == 204
 
 
 @FUZZ
@@ -185,6 +206,7 @@ def test_interview_writes(world, body, valid):
     base = {"candidate": str(candidate.pk), "role_type": "python"} if valid else {}
     _send(client, "post", "/api/v1/interviews/", {**base, **body})
     _send(client, "patch", f"/api/v1/interviews/{interview.pk}/", body)
+    _send(client, "put", f"/api/v1/interviews/{interview.pk}/", {**base, **body})
 
 
 @FUZZ
@@ -225,6 +247,7 @@ def test_assessment_writes(world, body, review, valid):
     created = _send(client, "post", "/api/v1/assessments/", body)
     if created.status_code == 201:
         url = f"/api/v1/assessments/{created.json()['id']}/"
+        _send(client, "put", url, {**body, **VALID_ASSESSMENT} if valid else body)
         _send(client, "post", f"{url}review/", {**VALID_REVIEW, **review} if valid else review)
         assert _send(client, "delete", url).status_code == 204
 
@@ -242,13 +265,19 @@ FILTERS = {
         "status", "email", "search", "experience_level", "target_role", "skills",
         "created_after", "created_before", "include_deleted", "ordering", "page", "page_size",
     ],
-    "/api/v1/interviews/": ["candidate", "status", "role_type", "created_after", "ordering"],
+    "/api/v1/resumes/": ["candidate", "parsing_status", "ordering", "page", "page_size"],
+    "/api/v1/interviews/": [
+        "candidate", "status", "role_type", "created_after", "created_before", "ordering",
+        "page", "page_size",
+    ],
     "/api/v1/assessments/": [
         "interview", "candidate", "review_status", "min_score", "max_score",
         "skill_scores__contains", "skill_scores__has_key", "integrity_flags__contains",
         "ordering", "page_size",
     ],
-    "/api/v1/agent-actions/": ["interview", "candidate", "agent_type", "status", "page"],
+    "/api/v1/agent-actions/": [
+        "interview", "candidate", "agent_type", "status", "ordering", "page", "page_size",
+    ],
 }  # fmt: skip
 query_values = (
     st.text(max_size=30)

@@ -156,9 +156,38 @@ def test_the_database_password_never_shows_on_a_command_line(tmp_path, candidate
         holder.rollback()
     worker.join(60)
 
-    assert "said" in outcome
+    assert outcome["said"].startswith(f"Backed up {connection.settings_dict['NAME']} to ")
     assert not any("kept-off-the-command-line" in part for part in command_line)
     assert environment["PGPASSWORD"] == "kept-off-the-command-line"
+
+
+def test_restore_keeps_the_password_off_its_command_lines(dump, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "PASSWORD", "kept-off-the-command-line")
+    restored = threading.Event()
+    outcome = {}
+
+    def restore():
+        try:
+            outcome["said"] = _restore("--noinput", str(dump))
+        finally:
+            connection.close()
+            restored.set()
+
+    # psql waits for this lock, so both programs can be looked at while they run.
+    with admin_connect(connection.settings_dict["NAME"]) as holder:
+        holder.autocommit = False
+        holder.execute("LOCK TABLE candidates IN ACCESS SHARE MODE")
+        worker = threading.Thread(target=restore)
+        worker.start()
+        psql = _wait_for_child("psql", until=restored)
+        seen = [(psql.cmdline(), psql.environ())]
+        holder.rollback()
+    worker.join(60)
+
+    assert outcome["said"] == f"Restored {connection.settings_dict['NAME']} from {dump}.\n"
+    for command_line, environment in seen:
+        assert not any("kept-off-the-command-line" in part for part in command_line)
+        assert environment["PGPASSWORD"] == "kept-off-the-command-line"
 
 
 def _wait_for_child(name: str, *, until: threading.Event) -> psutil.Process:

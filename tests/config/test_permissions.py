@@ -7,11 +7,13 @@ declaration is checked here by the answer it produces.
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.urls import URLResolver, get_resolver
 from model_bakery import baker
 from rest_framework.test import APIClient
 
 from assessments.models import AssessmentResult
 from candidates.models import Candidate
+from config.api import PortalPermission
 from interviews.models import AgentAction, Interview
 
 #: SPEC §4.2: the two groups a migration makes, with exactly these permissions.
@@ -211,3 +213,28 @@ def test_a_move_needs_the_interview_change_permission(make_staff, world):
     )
     assert client.post(url).status_code == 200
     assert Interview.objects.get(pk=world["interview"]).status == "completed"
+
+
+def _api_views(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _api_views(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def test_every_api_view_names_its_model():
+    """PortalPermission reads the model from the view's class-level queryset."""
+    views = {
+        route: getattr(callback, "cls", None)
+        for route, callback in _api_views(get_resolver().url_patterns)
+        if route.startswith("api/v1/")
+    }
+    assert views
+    checked = {
+        route: view.queryset is not None
+        for route, view in views.items()
+        if view is not None and PortalPermission in view.permission_classes
+    }
+    assert len(checked) == len(views) - 1  # All but the token endpoint.
+    assert all(checked.values()), checked

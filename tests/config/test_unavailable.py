@@ -1,10 +1,8 @@
 """A database outage answers 503 wherever in the request it strikes."""
 
-import threading
-
 import psycopg
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.test import Client
 from django.urls import path
 from rest_framework.test import APIClient
@@ -51,38 +49,16 @@ urlpatterns = [path("boom", _boom)]
 handler500 = "config.middleware.server_error"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_view_that_cannot_get_a_connection_answers_503(admin_user):
-    """Every pooled connection busy: the view's query fails after the pool's wait."""
+@pytest.fixture
+def superuser_client(transactional_db, admin_user):
     client = APIClient()
     client.force_authenticate(admin_user)  # Resolved now: the request needs no query for it.
-    connection.close()  # This thread's connection goes back; none is left to take.
-    pool = connection.settings_dict["OPTIONS"]["pool"]
-    saved = dict(pool)
-    pool.update(min_size=1, max_size=1, timeout=0.5)
-    connection.close_pool()
-    held, release = threading.Event(), threading.Event()
+    return client
 
-    def hold_the_only_connection():
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-                held.set()
-                release.wait(30)
-        finally:
-            connection.close()
 
-    holder = threading.Thread(target=hold_the_only_connection)
-    holder.start()
-    try:
-        assert held.wait(30)
-        response = client.get("/api/v1/candidates/")
-    finally:
-        release.set()
-        holder.join(30)
-        pool.clear()
-        pool.update(saved)
-        connection.close_pool()
+def test_a_view_that_cannot_get_a_connection_answers_503(superuser_client, exhausted_pool):
+    """Every pooled connection busy: the view's query fails after the pool's wait."""
+    response = superuser_client.get("/api/v1/candidates/")
 
     assert response.status_code == 503
     assert response["Retry-After"] == "5"

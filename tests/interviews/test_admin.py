@@ -5,7 +5,7 @@ import re
 import pytest
 from model_bakery import baker
 
-from config.admin import REFUSED
+from config.admin import REFUSED_MESSAGE
 from interviews import services
 from interviews.models import AgentAction, Interview, InterviewMessage
 from tests.failing_writes import failing_write
@@ -128,7 +128,13 @@ def test_completing_from_the_list(admin_client, interview_in_progress):
 def test_a_move_of_nothing_movable_only_warns(admin_client, interview):
     services.abandon_interview(interview)
     said = _move(admin_client, "complete_selected", [interview])
-    assert [level for level, _text in said] == ["warning"]
+    assert said == [
+        (
+            "warning",
+            "Python interview (Abandoned): Cannot move an interview from 'abandoned' to "
+            "'completed'; only from 'in_progress'.",
+        )
+    ]
 
 
 def test_the_transcript_page_query_count_does_not_grow(
@@ -157,7 +163,7 @@ def test_a_move_the_database_refuses_is_reported_and_the_others_go_on(
 
     assert said == [
         ("success", "Started 1 interviews."),
-        ("warning", f"React interview (Scheduled): {REFUSED}"),
+        ("warning", f"React interview (Scheduled): {REFUSED_MESSAGE}"),
     ]
     assert Interview.objects.get(pk=interview.pk).status == "in_progress"
     assert Interview.objects.get(pk=other.pk).status == "scheduled"

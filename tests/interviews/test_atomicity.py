@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
-from config.admin import REFUSED
+from config.admin import REFUSED_MESSAGE
 from interviews import services
 from interviews.models import Interview, InterviewMessage
 from tests.failing_writes import Snapshot, failing_write
@@ -67,7 +67,7 @@ def test_the_admin_creates_no_interview_without_its_session(admin_client, candid
         )
 
     assert response.redirect_chain == [("/admin/interviews/interview/add/", 302)]
-    assert [str(message) for message in response.context["messages"]] == [REFUSED]
+    assert [str(message) for message in response.context["messages"]] == [REFUSED_MESSAGE]
     before.assert_unchanged()
     assert not Interview.all_objects.exists()
 

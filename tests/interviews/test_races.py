@@ -73,7 +73,10 @@ def test_an_append_queued_behind_a_completion_answers_409_and_stores_nothing(
 
     response = append.result()
     assert response.status_code == 409, response.content
-    assert "completed" in response.json()["detail"]
+    assert response.json() == {
+        "detail": "Messages can only be appended to an interview in progress; "
+        "this one is completed."
+    }
     assert not InterviewMessage.objects.filter(interview=interview_in_progress).exists()
 
 

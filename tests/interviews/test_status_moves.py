@@ -124,5 +124,8 @@ def test_a_move_waits_for_a_concurrent_one_and_then_refuses(interview_in_progres
 
     response = abandon.result()
     assert response.status_code == 409, response.content
-    assert "from 'completed' to 'abandoned'" in response.json()["detail"]
+    assert response.json() == {
+        "detail": "Cannot move an interview from 'completed' to 'abandoned'; "
+        "only from 'in_progress' or 'scheduled'."
+    }
     assert Interview.objects.get(pk=interview_in_progress.pk).status == Status.COMPLETED

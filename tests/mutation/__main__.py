@@ -11,6 +11,7 @@ test or named in tests/mutation/equivalent.txt with the reason it changes nothin
 anyone can observe; any other survivor fails the command.
 """
 
+import fnmatch
 import os
 import re
 import subprocess
@@ -36,7 +37,9 @@ def prepare() -> None:
 
     template = os.environ["TEST_DATABASE_TEMPLATE"]
     with connection._nodb_cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{template}_%"])
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname ~ %s", [f"^{template}_[0-9]+$"]
+        )
         for (name,) in cursor.fetchall():
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     connection.settings_dict.setdefault("TEST", {})["NAME"] = template
@@ -176,13 +179,26 @@ def verdicts() -> dict[str, str]:
     return {m[1]: m[2] for line in listing.splitlines() if (m := pattern.match(line))}
 
 
-def report() -> int:
+def report(patterns: list[str]) -> int:
+    """Print the figures and every unexplained survivor; 1 if there is any.
+
+    ``patterns`` (as given to ``run``) limit the report to those mutants.
+    """
     results = verdicts()
+    if patterns:
+        results = {
+            name: verdict
+            for name, verdict in results.items()
+            if any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
+        }
     reasons = explained()
     counts = Counter(results.values())
     unnoticed = sorted(name for name, verdict in results.items() if verdict in UNNOTICED)
     unexplained = [name for name in unnoticed if name not in reasons]
-    stale = sorted(name for name in reasons if results.get(name) not in UNNOTICED)
+    stale = sorted(name for name in reasons if name in results and results[name] not in UNNOTICED)
+    untested = sorted(
+        name for name, verdict in results.items() if verdict not in NOTICED | UNNOTICED
+    )
 
     noticed = sum(counts[verdict] for verdict in NOTICED)
     print(
@@ -191,6 +207,8 @@ def report() -> int:
         f"{len(unexplained)} unexplained)."
     )
     print("By verdict: " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())))
+    if untested:
+        print(f"{len(untested)} mutants were not tested (an interrupted run?): run again.")
     for name in stale:
         print(f"Listed as equivalent but not surviving (remove it): {name}")
     for name in unexplained:
@@ -201,7 +219,7 @@ def report() -> int:
             check=False,
         ).stdout
         print(f"\n=== Unexplained survivor ({results[name]}): {name}\n{diff.strip()}")
-    return 1 if unexplained or stale else 0
+    return 1 if unexplained or stale or untested else 0
 
 
 if __name__ == "__main__":
@@ -211,6 +229,6 @@ if __name__ == "__main__":
     elif command == "run":
         run(sys.argv[2:])
     elif command == "report":
-        sys.exit(report())
+        sys.exit(report(sys.argv[2:]))
     else:
-        sys.exit("usage: python -m tests.mutation prepare|run [mutant names]|report")
+        sys.exit("usage: python -m tests.mutation prepare|run [mutant names]|report [mutant names]")
