@@ -236,7 +236,7 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
             raise PermissionDenied
         assessment = self.get_object(request, unquote(object_id))
         if assessment is None or assessment.is_deleted:
-            raise Http404("No such assessment.")
+            raise Http404
         change_url = reverse("admin:assessments_assessmentresult_change", args=[assessment.pk])
         if request.method != "POST":
             return redirect(change_url)

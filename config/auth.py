@@ -1,6 +1,11 @@
 """The API token endpoint."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import permissions, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
@@ -9,15 +14,8 @@ from config.openapi import VALIDATION
 from config.parsers import SafeJSONParser
 
 
-class ObtainTokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token."""
-
-    permission_classes = [permissions.AllowAny]
-    parser_classes = [SafeJSONParser]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth_token"
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         auth=[],
         responses={
             200: inline_serializer("Token", fields={"token": serializers.CharField()}),
@@ -25,5 +23,11 @@ class ObtainTokenView(ObtainAuthToken):
             429: OpenApiResponse(description="Too many attempts; wait and try again."),
         },
     )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+)
+class ObtainTokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [SafeJSONParser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth_token"

@@ -1,5 +1,6 @@
 """Assessment review in the admin: scores beside the reasoning, approve or override."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -40,11 +41,52 @@ def test_the_page_shows_a_chart_of_the_scores_next_to_the_reasoning(admin_client
     assert f'<form method="post" action="{_review_url(assessment)}" id="review-form"' in page
 
 
+def test_the_page_shows_every_document_of_the_ai_beside_the_scores(admin_client, assessment):
+    assessment.skill_boundary_map = {"python": "asyncio"}
+    assessment.ai_reasoning = {"summary": "Solid"}
+    assessment.strengths = ["generators"]
+    assessment.weaknesses = ["sql"]
+    assessment.integrity_flags = []
+    assessment.recommended_actions = None
+    assessment.save()
+
+    page = admin_client.get(_change_url(assessment)).text
+
+    interview = assessment.interview
+    assert (
+        f'<div class="readonly"><a href="/admin/interviews/interview/{interview.pk}/change/">'
+        "Python interview (Scheduled)</a> — Ada Lovelace &lt;ada.lovelace@example.com&gt;"
+        "</div>"
+    ) in page
+    start = page.index('<div class="side-by-side">')
+    section = page[start : page.index("</div></div>", start) + len("</div></div>")]
+    chart = re.search(r"<svg .*?</svg>", section).group(0)
+    assert section == (
+        f'<div class="side-by-side"><div><h4>Skill scores</h4>{chart}'
+        '<pre class="json">{\n  &quot;python&quot;: {\n    &quot;level&quot;: &quot;advanced&quot;,'
+        "\n    &quot;score&quot;: 82\n  }\n}</pre>"
+        '<h4>Skill boundaries</h4><pre class="json">{\n  &quot;python&quot;: &quot;asyncio&quot;\n}'
+        "</pre></div><div><h4>The AI's reasoning</h4>"
+        '<pre class="json">{\n  &quot;summary&quot;: &quot;Solid&quot;\n}</pre>'
+        '<h4>Strengths</h4><pre class="json">[\n  &quot;generators&quot;\n]</pre>'
+        '<h4>Weaknesses</h4><pre class="json">[\n  &quot;sql&quot;\n]</pre>'
+        '<h4>Integrity flags</h4><pre class="json">[]</pre>'
+        "<h4>Recommended next steps</h4>—</div></div>"
+    )
+    # The change history, from the audit trail: created, then the documents added.
+    history = re.search(r'<table class="history">.*?</table>', page, re.S).group(0)
+    assert [row[1] for row in re.findall(r"<tr><td>(.*?)</td><td>(\w+)</td>", history)] == [
+        "update",
+        "insert",
+    ]
+
+
 def test_the_chart_draws_one_bar_per_skill_clamped_to_0_to_100(admin_client, assessment):
     assessment.skill_scores = {
         "python": {"score": 82.5, "level": "advanced"},
         "sql": 40,
         "go": {"score": "n/a"},  # Not a number: no bar.
+        "cpp": {"score": 55},  # No level: none shown.
         "rust": 130,
         "c": -5,
     }
@@ -62,13 +104,14 @@ def test_the_chart_draws_one_bar_per_skill_clamped_to_0_to_100(admin_client, ass
 
     assert (
         '<svg class="skill-chart" role="img" aria-label="Skill scores" '
-        'viewBox="0 0 590 104" style="width: 100%; max-width: 590px" '
+        'viewBox="0 0 590 130" style="width: 100%; max-width: 590px" '
         'xmlns="http://www.w3.org/2000/svg">'
         # In the order jsonb keeps keys: shorter ones first.
         + bar(0, "c", 0, "0 ")
-        + bar(26, "sql", 120, "40 ")
-        + bar(52, "rust", 300, "100 ")
-        + bar(78, "python", 247, "82.5 advanced")
+        + bar(26, "cpp", 165, "55 ")
+        + bar(52, "sql", 120, "40 ")
+        + bar(78, "rust", 300, "100 ")
+        + bar(104, "python", 247, "82.5 advanced")
         + "</svg>"
     ) in page
 

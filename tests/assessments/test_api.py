@@ -563,32 +563,55 @@ def test_approving_after_an_override_clears_the_final_score(admin_api, assessmen
     assert assessment.final_score is None
 
 
+REQUIRED_SCORE = {"final_score": ["Required when review_status is overridden."]}
+
+
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "errors"),
     [
-        ({"review_status": "overridden"}, "final_score"),
-        ({"review_status": "overridden", "final_score": None}, "final_score"),
-        ({"review_status": "overridden", "final_score": "100.01"}, "final_score"),
-        ({"review_status": "overridden", "final_score": 101}, "final_score"),
-        ({"review_status": "overridden", "final_score": -1}, "final_score"),
-        ({"review_status": "overridden", "final_score": "abc"}, "final_score"),
-        ({"review_status": "overridden", "final_score": "1.234"}, "final_score"),
-        ({"review_status": "approved", "final_score": "70.00"}, "final_score"),
-        ({"review_status": "pending"}, "review_status"),
-        ({"review_status": "rejected"}, "review_status"),
-        ({"review_status": ""}, "review_status"),
-        ({"review_status": None}, "review_status"),
-        ({"final_score": "70.00"}, "review_status"),
-        ({}, "review_status"),
+        ({"review_status": "overridden"}, REQUIRED_SCORE),
+        ({"review_status": "overridden", "final_score": None}, REQUIRED_SCORE),
+        (
+            {"review_status": "overridden", "final_score": "100.01"},
+            {"final_score": ["Ensure this value is less than or equal to 100."]},
+        ),
+        (
+            {"review_status": "overridden", "final_score": 101},
+            {"final_score": ["Ensure this value is less than or equal to 100."]},
+        ),
+        (
+            {"review_status": "overridden", "final_score": -1},
+            {"final_score": ["Ensure this value is greater than or equal to 0."]},
+        ),
+        (
+            {"review_status": "overridden", "final_score": "abc"},
+            {"final_score": ["A valid number is required."]},
+        ),
+        (
+            {"review_status": "overridden", "final_score": "1.234"},
+            {"final_score": ["Ensure that there are no more than 2 decimal places."]},
+        ),
+        (
+            {"review_status": "approved", "final_score": "70.00"},
+            {"final_score": ["Only an override carries a final score."]},
+        ),
+        ({"review_status": "pending"}, {"review_status": ['"pending" is not a valid choice.']}),
+        ({"review_status": "rejected"}, {"review_status": ['"rejected" is not a valid choice.']}),
+        ({"review_status": ""}, {"review_status": ['"" is not a valid choice.']}),
+        ({"review_status": None}, {"review_status": ["This field may not be null."]}),
+        ({"final_score": "70.00"}, {"review_status": ["This field is required."]}),
+        ({}, {"review_status": ["This field is required."]}),
     ],
 )
-def test_invalid_review_is_400_on_the_field_and_changes_nothing(admin_api, assessment, body, field):
+def test_invalid_review_is_400_on_the_field_and_changes_nothing(
+    admin_api, assessment, body, errors
+):
     before = snapshot(assessment)
 
     response = admin_api.post(review_url(assessment), body, format="json")
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert response.json() == errors
     assert snapshot(assessment) == before
 
 

@@ -4,6 +4,7 @@ how they fail, and what they keep off the command line."""
 import io
 import re
 import threading
+import uuid
 
 import psutil
 import pytest
@@ -71,12 +72,62 @@ def test_restore_asks_first_and_a_no_changes_nothing(dump, candidate, monkeypatc
     assert _contents() == before
 
 
+def test_restore_reads_no_psqlrc(dump, candidate, tmp_path, monkeypatch):
+    """An operator's ~/.psqlrc (psql reads it, or $PSQLRC, on start) has no say."""
+    psqlrc = tmp_path / "psqlrc"
+    psqlrc.write_text("CREATE TABLE psqlrc_was_read ();\n")
+    monkeypatch.setenv("PSQLRC", str(psqlrc))
+
+    _restore("--no-input", str(dump))  # The spelling Django's own commands use too.
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('psqlrc_was_read')")
+        assert cursor.fetchone() == (None,)
+
+
 def test_restore_goes_on_when_told_yes(dump, candidate, monkeypatch):
     Candidate.objects.filter(pk=candidate.pk).update(full_name="Overwritten")
 
     _restore(str(dump), answer=" YES ", monkeypatch=monkeypatch)
 
     assert Candidate.objects.get(pk=candidate.pk).full_name == "Ada Lovelace"
+
+
+def test_a_backup_makes_the_folders_it_needs(tmp_path, db):
+    target = tmp_path / "nightly" / "2026" / "portal.dump"
+    _backup("--output", str(target))
+    assert target.stat().st_size > 0
+
+
+@pytest.fixture
+def other_role(db):
+    """A role of the server's that the restoring one is not."""
+    name = f"portal_other_{uuid.uuid4().hex[:8]}"
+    with admin_connect() as conn:
+        conn.execute(f'CREATE ROLE "{name}"')
+    yield name
+    with admin_connect(connection.settings_dict["NAME"]) as conn:
+        conn.execute(f'DROP OWNED BY "{name}"')
+        conn.execute(f'DROP ROLE "{name}"')
+
+
+def test_a_restore_leaves_out_owners_and_privileges(tmp_path, candidate, other_role):
+    """A backup restores under whichever role restores it, granting nothing to others."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE resumes OWNER TO "{other_role}"')
+        cursor.execute(f'GRANT SELECT ON candidates TO "{other_role}"')
+    dump = tmp_path / "portal.dump"
+    _backup("--output", str(dump))
+
+    _restore("--noinput", str(dump))
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tableowner = current_user FROM pg_tables WHERE tablename = 'resumes'"
+        )
+        assert cursor.fetchone() == (True,)
+        cursor.execute("SELECT has_table_privilege(%s, 'candidates', 'SELECT')", [other_role])
+        assert cursor.fetchone() == (False,)
 
 
 def test_the_default_backup_goes_to_backups_named_by_database_and_time(settings, tmp_path, db):

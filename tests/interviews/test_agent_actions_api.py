@@ -245,7 +245,7 @@ def test_create_refuses_a_candidate_that_is_not_the_interviews_candidate(
     response = admin_api.post(LIST_URL, payload(interview, other_candidate), format="json")
 
     assert response.status_code == 400
-    assert "candidate" in response.json()
+    assert response.json() == {"candidate": ["Not the candidate of this interview."]}
     assert not AgentAction.objects.exists()
 
 

@@ -137,6 +137,9 @@ def test_two_writers_with_the_same_etag_cannot_both_win(interview_in_progress, e
     assert winner.result.status_code == 200, winner.result.content
     response = loser.result()
     assert response.status_code == 412, response.content
+    assert response.json() == {
+        "detail": f"The session is no longer at version {etag.strip(chr(34))}; read it again."
+    }
     session = InterviewSession.objects.get(interview=interview_in_progress)
     assert session.current_difficulty_level == "advanced"
     assert session.questions_asked_count == 5

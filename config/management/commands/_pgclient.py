@@ -30,7 +30,7 @@ def run_client(program: str, *args: str) -> None:
     """Run ``program`` (pg_dump) on Django's database; raise on failure."""
     conninfo, env = _target()
     command = [str(client_binary(program)), *args, "--dbname", conninfo]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise CommandError(f"{program} failed:\n{result.stderr.strip()}")
 
@@ -51,21 +51,22 @@ def restore_archive(path: str) -> None:
     psql, that would commit a partial restore. A script cut short has no COMMIT, so
     psql's session ends with the transaction open and PostgreSQL rolls it back.
     """
-    conninfo, env = _target()
+    # pg_restore only turns the file into SQL: it needs no connection, hence no password.
     script = subprocess.run(
         [str(client_binary("pg_restore")), "--single-transaction", "--clean", "--if-exists",
          "--no-owner", "--no-privileges", "--file", "-", path],
-        env=env, capture_output=True, text=True, check=False,
+        capture_output=True, text=True,
     )  # fmt: skip
     if script.returncode != 0:
         raise CommandError(f"pg_restore failed:\n{script.stderr.strip()}")
     sql = "\n".join(
         line for line in script.stdout.splitlines() if not line.startswith(_NEWER_SETTINGS)
     )
+    conninfo, env = _target()
     result = subprocess.run(
         [str(client_binary("psql")), "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1",
          "--dbname", conninfo],
-        input=sql, env=env, capture_output=True, text=True, check=False,
+        input=sql, env=env, capture_output=True, text=True,
     )  # fmt: skip
     if result.returncode != 0:
         raise CommandError(f"Restore failed (nothing changed):\n{result.stderr.strip()}")

@@ -25,8 +25,8 @@ class Command(BaseCommand):
             )
         )
         target.parent.mkdir(parents=True, exist_ok=True)
-        run_client(
-            "pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(target)
-        )
+        # Owners and privileges stay in the archive (pg_dump ignores --no-owner for this
+        # format); restore leaves them out, so a backup restores under another role.
+        run_client("pg_dump", "--format=custom", "--file", str(target))
         size = target.stat().st_size
         self.stdout.write(self.style.SUCCESS(f"Backed up {name} to {target} ({size:,} bytes)."))

@@ -17,7 +17,7 @@ class Command(BaseCommand):
             help="Do not ask for confirmation.",
         )  # fmt: skip
 
-    def handle(self, *args, backup, interactive=True, **options):
+    def handle(self, *args, backup, interactive, **options):
         source = Path(backup)
         if not source.is_file():
             raise CommandError(f"No backup file at {source}.")
