@@ -183,62 +183,60 @@ def test_a_missing_backup_file_is_refused(tmp_path, db):
     assert str(refused.value) == f"No backup file at {tmp_path / 'none.dump'}."
 
 
+PASSWORD = "kept-off-the-command-line"
+
+
+def _look_at_child(program: str, lock: str, command) -> tuple[list[str], dict, str]:
+    """Run ``command`` in a thread while ``lock`` holds ``program`` up; return the
+    program's command line and environment, and what the command said."""
+    finished, outcome = threading.Event(), {}
+
+    def run():
+        try:
+            outcome["said"] = command()
+        finally:
+            connection.close()
+            finished.set()
+
+    with admin_connect(connection.settings_dict["NAME"]) as holder:
+        holder.autocommit = False
+        holder.execute(lock)
+        worker = threading.Thread(target=run)
+        worker.start()
+        child = _wait_for_child(program, until=finished)
+        command_line, environment = child.cmdline(), child.environ()
+        holder.rollback()
+    worker.join(60)
+    return command_line, environment, outcome["said"]
+
+
 def test_the_database_password_never_shows_on_a_command_line(tmp_path, candidate, monkeypatch):
     """Every local user can read command lines (ps); the password goes in the environment."""
-    monkeypatch.setitem(connection.settings_dict, "PASSWORD", "kept-off-the-command-line")
-    dumped = threading.Event()
-    outcome = {}
+    monkeypatch.setitem(connection.settings_dict, "PASSWORD", PASSWORD)
 
-    def backup():
-        try:
-            outcome["said"] = _backup("--output", str(tmp_path / "p.dump"))
-        finally:
-            connection.close()
-            dumped.set()
+    command_line, environment, said = _look_at_child(
+        "pg_dump",
+        "LOCK TABLE candidates IN ACCESS EXCLUSIVE MODE",
+        lambda: _backup("--output", str(tmp_path / "p.dump")),
+    )
 
-    # pg_dump waits for this lock, so its process can be looked at while it runs.
-    with admin_connect(connection.settings_dict["NAME"]) as holder:
-        holder.autocommit = False
-        holder.execute("LOCK TABLE candidates IN ACCESS EXCLUSIVE MODE")
-        worker = threading.Thread(target=backup)
-        worker.start()
-        pg_dump = _wait_for_child("pg_dump", until=dumped)
-        command_line, environment = pg_dump.cmdline(), pg_dump.environ()
-        holder.rollback()
-    worker.join(60)
-
-    assert outcome["said"].startswith(f"Backed up {connection.settings_dict['NAME']} to ")
-    assert not any("kept-off-the-command-line" in part for part in command_line)
-    assert environment["PGPASSWORD"] == "kept-off-the-command-line"
+    assert said.startswith(f"Backed up {connection.settings_dict['NAME']} to ")
+    assert not any(PASSWORD in part for part in command_line)
+    assert environment["PGPASSWORD"] == PASSWORD
 
 
-def test_restore_keeps_the_password_off_its_command_lines(dump, monkeypatch):
-    monkeypatch.setitem(connection.settings_dict, "PASSWORD", "kept-off-the-command-line")
-    restored = threading.Event()
-    outcome = {}
+def test_restore_keeps_the_password_off_its_command_line(dump, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "PASSWORD", PASSWORD)
 
-    def restore():
-        try:
-            outcome["said"] = _restore("--noinput", str(dump))
-        finally:
-            connection.close()
-            restored.set()
+    command_line, environment, said = _look_at_child(
+        "psql",
+        "LOCK TABLE candidates IN ACCESS SHARE MODE",
+        lambda: _restore("--noinput", str(dump)),
+    )
 
-    # psql waits for this lock, so both programs can be looked at while they run.
-    with admin_connect(connection.settings_dict["NAME"]) as holder:
-        holder.autocommit = False
-        holder.execute("LOCK TABLE candidates IN ACCESS SHARE MODE")
-        worker = threading.Thread(target=restore)
-        worker.start()
-        psql = _wait_for_child("psql", until=restored)
-        seen = [(psql.cmdline(), psql.environ())]
-        holder.rollback()
-    worker.join(60)
-
-    assert outcome["said"] == f"Restored {connection.settings_dict['NAME']} from {dump}.\n"
-    for command_line, environment in seen:
-        assert not any("kept-off-the-command-line" in part for part in command_line)
-        assert environment["PGPASSWORD"] == "kept-off-the-command-line"
+    assert said == f"Restored {connection.settings_dict['NAME']} from {dump}.\n"
+    assert not any(PASSWORD in part for part in command_line)
+    assert environment["PGPASSWORD"] == PASSWORD
 
 
 def _wait_for_child(name: str, *, until: threading.Event) -> psutil.Process:
