@@ -67,10 +67,9 @@ class CandidateSerializer(ModelCleanMixin, PortalSerializer):
                 raise serializers.ValidationError(
                     {"password": ["A password can only be set when the candidate is created."]}
                 )
-            email = attrs.get("email", "")
-            future_login = get_user_model()(
-                username=email, email=email, first_name=attrs.get("full_name", "")
-            )
+            # Creating: email and full name are required. The login's username is the
+            # email, so the password is compared with both.
+            future_login = get_user_model()(username=attrs["email"], first_name=attrs["full_name"])
             try:
                 validate_password(password, user=future_login)
             except DjangoValidationError as error:

@@ -50,10 +50,10 @@ class EstimatedCountPaginator(Paginator):
 
 
 def _estimated_rows(table: str) -> int:
+    """PostgreSQL's estimate; -1 for a table never analysed (then the list counts)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-        row = cursor.fetchone()
-    return max(row[0], 0) if row else 0
+        return cursor.fetchone()[0]
 
 
 def pretty_json(value) -> str:

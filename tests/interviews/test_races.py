@@ -144,3 +144,29 @@ def test_two_writers_with_the_same_etag_cannot_both_win(interview_in_progress, e
     assert session.current_difficulty_level == "advanced"
     assert session.questions_asked_count == 5
     assert f'"{session.version}"' == winner.result["ETag"] != etag
+
+
+def test_an_append_in_flight_does_not_hold_up_records_that_point_at_the_interview(
+    interview_in_progress, engine
+):
+    """The append's lock is FOR NO KEY UPDATE: rows that merely reference the interview
+    (the AI's agent actions, an assessment) are written meanwhile, not queued."""
+    with HeldTransaction(
+        lambda: services.append_message(
+            interview_in_progress, message_type="ai_question", content_text="Held"
+        )
+    ):
+        # Answered while the append still holds its lock (or the deadline fails the test).
+        recorded = InThread(
+            _client(engine).post,
+            "/api/v1/agent-actions/",
+            {
+                "interview": str(interview_in_progress.pk),
+                "agent_type": "interviewer",
+                "action": "ask_question",
+                "status": "succeeded",
+            },
+            format="json",
+        ).result(timeout=10)
+
+    assert recorded.status_code == 201, recorded.content
