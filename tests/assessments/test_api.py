@@ -18,6 +18,16 @@ from interviews import services
 from interviews.models import Interview
 
 LIST_URL = "/api/v1/assessments/"
+NOWHERE = "0b7c5a36-6a4c-4a5e-9c52-1f6f2f7a4d11"  # A UUID no row has.
+
+NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
+FORBIDDEN = {"detail": "You do not have permission to perform this action."}
+NOT_FOUND = {"detail": "No AssessmentResult matches the given query."}
+NOT_A_JSON_OBJECT = {"skill_scores": ['Must be a JSON object, e.g. {"python": {...}}.']}
+ALREADY_ASSESSED = {"interview": ["This interview already has an assessment."]}
+AT_MOST_100 = "Ensure this value is less than or equal to 100."
+AT_LEAST_0 = "Ensure this value is greater than or equal to 0."
+NOT_A_NUMBER = "A valid number is required."
 
 
 def detail_url(assessment_or_pk) -> str:
@@ -183,33 +193,45 @@ def test_create_ignores_review_fields_sent_by_the_client(admin_api, interview):
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "message"),
     [
-        ("overall_score", 101),
-        ("overall_score", "100.01"),
-        ("overall_score", -1),
-        ("overall_score", "-0.01"),
-        ("overall_score", "abc"),
-        ("overall_score", "12.345"),
-        ("overall_score", "NaN"),
-        ("overall_score", "Infinity"),
-        ("overall_score", None),
-        ("overall_score", {"score": 1}),
-        ("integrity_score", 101),
-        ("integrity_score", -1),
-        ("integrity_score", "abc"),
-        ("skill_scores", ["python"]),
-        ("skill_scores", "python"),
-        ("skill_scores", 42),
-        ("skill_scores", None),
-        ("schema_version", 0),
+        ("overall_score", 101, AT_MOST_100),
+        ("overall_score", "100.01", AT_MOST_100),
+        ("overall_score", -1, AT_LEAST_0),
+        ("overall_score", "-0.01", AT_LEAST_0),
+        ("overall_score", "abc", NOT_A_NUMBER),
+        ("overall_score", "12.345", "Ensure that there are no more than 2 decimal places."),
+        ("overall_score", "NaN", NOT_A_NUMBER),
+        ("overall_score", "Infinity", NOT_A_NUMBER),
+        ("overall_score", None, "This field may not be null."),
+        ("overall_score", {"score": 1}, NOT_A_NUMBER),
+        ("integrity_score", 101, AT_MOST_100),
+        ("integrity_score", -1, AT_LEAST_0),
+        ("integrity_score", "abc", NOT_A_NUMBER),
+        ("skill_scores", None, "This field may not be null."),
+        ("schema_version", 0, "Ensure this value is greater than or equal to 1."),
     ],
 )
-def test_create_refuses_an_invalid_value_naming_the_field(admin_api, interview, field, value):
+def test_create_refuses_an_invalid_value_naming_the_field(
+    admin_api, interview, field, value, message
+):
     response = admin_api.post(LIST_URL, payload(interview, **{field: value}), format="json")
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert response.json() == {field: [message]}
+    assert not AssessmentResult.all_objects.exists()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [["python"], [{"python": 82}], "python", '{"python": 82}', 42, 82.5, True],
+    ids=["list", "list-of-objects", "string", "json-in-a-string", "integer", "float", "boolean"],
+)
+def test_create_refuses_skill_scores_that_are_not_a_json_object(admin_api, interview, value):
+    response = admin_api.post(LIST_URL, payload(interview, skill_scores=value), format="json")
+
+    assert response.status_code == 400
+    assert response.json() == NOT_A_JSON_OBJECT
     assert not AssessmentResult.all_objects.exists()
 
 
@@ -221,31 +243,32 @@ def test_create_refuses_a_missing_required_field(admin_api, interview, field):
     response = admin_api.post(LIST_URL, body, format="json")
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert response.json() == {field: ["This field is required."]}
     assert not AssessmentResult.all_objects.exists()
 
 
 @pytest.mark.parametrize(
-    "value",
+    ("value", "message"),
     [
-        str(uuid.uuid4()),
-        "not-a-uuid",
-        "",
-        12345,
-        ["0b7c5a36-6a4c-4a5e-9c52-1f6f2f7a4d11"],
-        {"id": "0b7c5a36-6a4c-4a5e-9c52-1f6f2f7a4d11"},
-        None,
+        (NOWHERE, f'Invalid pk "{NOWHERE}" - object does not exist.'),
+        ("not-a-uuid", "Must be a valid UUID."),
+        ("", "This field may not be null."),
+        # A JSON integer is read as a UUID's 128-bit number, not refused as malformed.
+        (12345, 'Invalid pk "00000000-0000-0000-0000-000000003039" - object does not exist.'),
+        ([NOWHERE], "Must be a valid UUID."),
+        ({"id": NOWHERE}, "Must be a valid UUID."),
+        (None, "This field may not be null."),
     ],
     ids=["unknown", "malformed", "blank", "integer", "list", "object", "null"],
 )
-def test_create_refuses_an_interview_that_is_not_a_known_uuid(admin_api, interview, value):
+def test_create_refuses_an_interview_that_is_not_a_known_uuid(admin_api, interview, value, message):
     body = payload(interview)
     body["interview"] = value
 
     response = admin_api.post(LIST_URL, body, format="json")
 
     assert response.status_code == 400
-    assert "interview" in response.json()
+    assert response.json() == {"interview": [message]}
     assert not AssessmentResult.all_objects.exists()
 
 
@@ -255,7 +278,9 @@ def test_create_refuses_a_soft_deleted_interview(admin_api, interview):
     response = admin_api.post(LIST_URL, payload(interview), format="json")
 
     assert response.status_code == 400
-    assert "interview" in response.json()
+    assert response.json() == {
+        "interview": [f'Invalid pk "{interview.pk}" - object does not exist.']
+    }
     assert not AssessmentResult.all_objects.exists()
 
 
@@ -265,21 +290,29 @@ def test_second_live_assessment_for_an_interview_is_refused_on_interview(admin_a
     response = admin_api.post(LIST_URL, payload(assessment.interview), format="json")
 
     assert response.status_code == 400
-    assert "interview" in response.json()
+    assert response.json() == ALREADY_ASSESSED
     assert AssessmentResult.all_objects.count() == 1
     assert snapshot(assessment) == before
 
 
 @pytest.mark.parametrize(
-    "raw",
-    ['{"interview": ', "not json at all", '{"overall_score": 1,}', "\x00\x01"],
+    ("raw", "detail"),
+    [
+        ('{"interview": ', "Expecting value: line 1 column 15 (char 14)"),
+        ("not json at all", "Expecting value: line 1 column 1 (char 0)"),
+        (
+            '{"overall_score": 1,}',
+            "Expecting property name enclosed in double quotes: line 1 column 21 (char 20)",
+        ),
+        ("\x00\x01", "Expecting value: line 1 column 1 (char 0)"),
+    ],
     ids=["truncated", "text", "trailing-comma", "binary"],
 )
-def test_malformed_json_body_is_a_400_and_stores_nothing(admin_api, interview, raw):
+def test_malformed_json_body_is_a_400_and_stores_nothing(admin_api, interview, raw, detail):
     response = admin_api.post(LIST_URL, data=raw, content_type="application/json")
 
     assert response.status_code == 400
-    assert "detail" in response.json()
+    assert response.json() == {"detail": f"JSON parse error - {detail}"}
     assert not AssessmentResult.all_objects.exists()
 
 
@@ -287,6 +320,9 @@ def test_json_array_body_is_a_400_and_stores_nothing(admin_api, interview):
     response = admin_api.post(LIST_URL, [payload(interview)], format="json")
 
     assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": ["Invalid data. Expected a dictionary, but got list."]
+    }
     assert not AssessmentResult.all_objects.exists()
 
 
@@ -309,7 +345,7 @@ def test_retrieve_unknown_id_is_404(admin_api, db):
     response = admin_api.get(detail_url(uuid.uuid4()))
 
     assert response.status_code == 404
-    assert "detail" in response.json()
+    assert response.json() == NOT_FOUND
 
 
 def test_retrieve_malformed_id_is_404(admin_api, db):
@@ -371,7 +407,10 @@ def test_put_without_required_fields_is_400_and_changes_nothing(admin_api, asses
     response = admin_api.put(detail_url(assessment), {"overall_score": "10"}, format="json")
 
     assert response.status_code == 400
-    assert {"interview", "skill_scores"} <= set(response.json())
+    assert response.json() == {
+        "interview": ["This field is required."],
+        "skill_scores": ["This field is required."],
+    }
     assert snapshot(assessment) == before
 
 
@@ -386,7 +425,7 @@ def test_put_moving_to_an_interview_with_a_live_assessment_is_400(
     response = admin_api.put(detail_url(other), payload(assessment.interview), format="json")
 
     assert response.status_code == 400
-    assert "interview" in response.json()
+    assert response.json() == ALREADY_ASSESSED
     assert snapshot(other) == before
 
 
@@ -423,24 +462,38 @@ def test_patch_cannot_set_review_fields(admin_api, assessment):
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "message"),
     [
-        ("overall_score", 101),
-        ("overall_score", -1),
-        ("overall_score", "abc"),
-        ("skill_scores", ["python"]),
-        ("skill_scores", "python"),
-        ("interview", "not-a-uuid"),
-        ("interview", str(uuid.uuid4())),
+        ("overall_score", 101, AT_MOST_100),
+        ("overall_score", -1, AT_LEAST_0),
+        ("overall_score", "abc", NOT_A_NUMBER),
+        ("skill_scores", None, "This field may not be null."),
+        ("interview", "not-a-uuid", "Must be a valid UUID."),
+        ("interview", NOWHERE, f'Invalid pk "{NOWHERE}" - object does not exist.'),
     ],
 )
-def test_invalid_patch_is_400_on_the_field_and_changes_nothing(admin_api, assessment, field, value):
+def test_invalid_patch_is_400_on_the_field_and_changes_nothing(
+    admin_api, assessment, field, value, message
+):
     before = snapshot(assessment)
 
     response = admin_api.patch(detail_url(assessment), {field: value}, format="json")
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert response.json() == {field: [message]}
+    assert snapshot(assessment) == before
+
+
+@pytest.mark.parametrize(
+    "value", [["python"], "python", 42, False], ids=["list", "string", "integer", "boolean"]
+)
+def test_patch_refuses_skill_scores_that_are_not_a_json_object(admin_api, assessment, value):
+    before = snapshot(assessment)
+
+    response = admin_api.patch(detail_url(assessment), {"skill_scores": value}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == NOT_A_JSON_OBJECT
     assert snapshot(assessment) == before
 
 
@@ -452,6 +505,9 @@ def test_malformed_json_patch_is_400_and_changes_nothing(admin_api, assessment):
     )
 
     assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON parse error - Expecting value: line 1 column 19 (char 18)"
+    }
     assert snapshot(assessment) == before
 
 
@@ -466,7 +522,8 @@ def test_delete_soft_deletes_recording_who_and_why(admin_api, assessment):
     assert row.deleted_at is not None
     assert row.deleted_by == user_of(admin_api)
     assert row.deletion_reason == "scored the wrong transcript"
-    assert admin_api.get(detail_url(assessment)).status_code == 404
+    gone = admin_api.get(detail_url(assessment))
+    assert (gone.status_code, gone.json()) == (404, NOT_FOUND)
     assert admin_api.get(LIST_URL).json()["count"] == 0
 
 
@@ -484,7 +541,10 @@ def test_after_soft_delete_a_new_assessment_can_be_created_for_the_interview(adm
 
 
 def test_delete_of_an_unknown_assessment_is_404(admin_api, db):
-    assert admin_api.delete(detail_url(uuid.uuid4())).status_code == 404
+    response = admin_api.delete(detail_url(uuid.uuid4()))
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
 
 
 # --- Review -------------------------------------------------------------------------
@@ -623,6 +683,9 @@ def test_malformed_json_review_is_400_and_changes_nothing(admin_api, assessment)
     )
 
     assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON parse error - Unterminated string starting at: line 1 column 19 (char 18)"
+    }
     assert snapshot(assessment) == before
 
 
@@ -632,6 +695,7 @@ def test_review_of_a_soft_deleted_assessment_is_404(admin_api, assessment):
     response = admin_api.post(review_url(assessment), {"review_status": "approved"}, format="json")
 
     assert response.status_code == 404
+    assert response.json() == NOT_FOUND
     assert AssessmentResult.all_objects.get(pk=assessment.pk).review_status == "pending"
 
 
@@ -641,6 +705,7 @@ def test_review_of_an_unknown_assessment_is_404(admin_api, db):
     )
 
     assert response.status_code == 404
+    assert response.json() == NOT_FOUND
 
 
 def test_review_permission_alone_is_enough_to_review(reviewer_only_api, assessment):
@@ -661,6 +726,7 @@ def test_review_needs_the_view_permission_too(make_staff, assessment):
     response = client.post(review_url(assessment), {"review_status": "approved"}, format="json")
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert AssessmentResult.objects.get(pk=assessment.pk).review_status == "pending"
 
 
@@ -683,7 +749,7 @@ def test_recruiter_cannot_edit_the_ai_scores(recruiter_api, assessment, method):
     )
 
     assert response.status_code == 403
-    assert "detail" in response.json()
+    assert response.json() == FORBIDDEN
     assert snapshot(assessment) == before
 
 
@@ -691,6 +757,7 @@ def test_recruiter_cannot_create(recruiter_api, interview):
     response = recruiter_api.post(LIST_URL, payload(interview), format="json")
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert not AssessmentResult.all_objects.exists()
 
 
@@ -698,6 +765,7 @@ def test_recruiter_cannot_delete(recruiter_api, assessment):
     response = recruiter_api.delete(detail_url(assessment))
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert AssessmentResult.objects.filter(pk=assessment.pk).exists()
 
 
@@ -725,6 +793,7 @@ def test_engine_cannot_review(engine_api, assessment):
     response = engine_api.post(review_url(assessment), {"review_status": "approved"}, format="json")
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert snapshot(assessment) == before
 
 
@@ -732,6 +801,7 @@ def test_engine_cannot_delete(engine_api, assessment):
     response = engine_api.delete(detail_url(assessment))
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert AssessmentResult.objects.filter(pk=assessment.pk).exists()
 
 
@@ -760,6 +830,7 @@ def test_staff_without_permissions_is_refused_everything(
     response = getattr(staff_without_permissions, method)(url, body, format="json")
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert snapshot(assessment) == before
     assert AssessmentResult.all_objects.count() == 1
 
@@ -772,7 +843,7 @@ def test_anonymous_caller_gets_401(api_client, assessment, other_interview, inde
     response = getattr(api_client, method)(url, body, format="json")
 
     assert response.status_code == 401
-    assert "detail" in response.json()
+    assert response.json() == NOT_AUTHENTICATED
     assert snapshot(assessment) == before
     assert AssessmentResult.all_objects.count() == 1
 
@@ -788,6 +859,7 @@ def test_candidate_never_sees_or_touches_assessments(
     response = getattr(candidate_api, method)(url, body, format="json")
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert "overall_score" not in response.content.decode()
     assert snapshot(assessment) == before
     assert AssessmentResult.all_objects.count() == 1
@@ -911,29 +983,46 @@ def test_candidate_filter(admin_api, scored, candidate, other_candidate):
     "param",
     ["skill_scores__contains", "integrity_flags__contains"],
 )
-@pytest.mark.parametrize("raw", ['{"python": ', "[tab_switching", "{'python': 1}", "nan-json"])
-def test_malformed_json_filter_is_400_naming_the_parameter(admin_api, scored, param, raw):
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ('{"python": ', "Expecting value: line 1 column 11 (char 10)"),
+        ("[tab_switching", "Expecting value: line 1 column 2 (char 1)"),
+        (
+            "{'python': 1}",
+            "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+        ),
+        ("nan-json", "Expecting value: line 1 column 1 (char 0)"),
+    ],
+)
+def test_malformed_json_filter_is_400_naming_the_parameter(admin_api, scored, param, raw, why):
     response = admin_api.get(LIST_URL, {param: raw})
 
     assert response.status_code == 400
-    assert param in response.json()
+    assert response.json() == {param: [f"Enter valid JSON ({why})."]}
 
 
 @pytest.mark.parametrize(
-    ("param", "value"),
+    ("param", "value", "message"),
     [
-        ("min_score", "abc"),
-        ("max_score", "abc"),
-        ("review_status", "rejected"),
-        ("interview", "not-a-uuid"),
-        ("candidate", "not-a-uuid"),
+        ("min_score", "abc", "Enter a number."),
+        ("max_score", "abc", "Enter a number."),
+        (
+            "review_status",
+            "rejected",
+            "Select a valid choice. rejected is not one of the available choices.",
+        ),
+        ("interview", "not-a-uuid", "Enter a valid UUID."),
+        ("candidate", "not-a-uuid", "Enter a valid UUID."),
     ],
 )
-def test_malformed_filter_value_is_400_naming_the_parameter(admin_api, scored, param, value):
+def test_malformed_filter_value_is_400_naming_the_parameter(
+    admin_api, scored, param, value, message
+):
     response = admin_api.get(LIST_URL, {param: value})
 
     assert response.status_code == 400
-    assert param in response.json()
+    assert response.json() == {param: [message]}
 
 
 def test_ordering_by_overall_score_descending(admin_api, scored):
@@ -955,14 +1044,25 @@ def test_ordering_by_overall_score_ascending(admin_api, scored):
 
 
 @pytest.mark.parametrize(
-    "ordering",
-    ["skill_scores", "-review_notes", "nonsense", "overall_score,", "interview__candidate__email"],
+    ("ordering", "named"),
+    [
+        ("skill_scores", "skill_scores"),
+        ("-review_notes", "-review_notes"),
+        ("nonsense", "nonsense"),
+        ("overall_score,", "an empty field"),
+        ("interview__candidate__email", "interview__candidate__email"),
+    ],
 )
-def test_ordering_by_an_unknown_field_is_400(admin_api, scored, ordering):
+def test_ordering_by_an_unknown_field_is_400(admin_api, scored, ordering, named):
     response = admin_api.get(LIST_URL, {"ordering": ordering})
 
     assert response.status_code == 400
-    assert "ordering" in response.json()
+    assert response.json() == {
+        "ordering": [
+            f"Cannot order by {named}; choose from created_at, generated_at, overall_score, "
+            "reviewed_at, updated_at."
+        ]
+    }
 
 
 def test_page_size_limits_the_page(admin_api, scored):

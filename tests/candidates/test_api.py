@@ -58,6 +58,13 @@ RESUME_FIELDS = {
 GOOD_PASSWORD = "Blue-Kettle-42"
 NOWHERE = "00000000-0000-4000-8000-000000000000"  # A UUID no row has.
 
+NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
+FORBIDDEN = {"detail": "You do not have permission to perform this action."}
+NO_CANDIDATE = {"detail": "No Candidate matches the given query."}
+NO_RESUME = {"detail": "No Resume matches the given query."}
+CANDIDATE_EMAIL_TAKEN = {"email": ["A candidate with this email already exists."]}
+NOT_A_DICT = "Invalid data. Expected a dictionary, but got {}."
+
 
 def candidate_url(candidate_or_pk, action: str = "") -> str:
     pk = getattr(candidate_or_pk, "pk", candidate_or_pk)
@@ -213,7 +220,7 @@ def test_create_with_password_creates_a_working_hashed_login(admin_api):
     assert "password" not in body
     assert GOOD_PASSWORD not in response.content.decode()
     login = User.objects.get(pk=body["user"])
-    assert login.username == "margaret.hamilton@example.com"
+    assert login.username == login.email == "margaret.hamilton@example.com"
     assert not login.is_staff
     assert login.password != GOOD_PASSWORD
     identify_hasher(login.password)  # Raises if not a Django hash.
@@ -298,7 +305,7 @@ def test_anonymous_requests_get_401(api_client, db, method, path):
     response = getattr(api_client, method)(path, {}, format="json")
 
     assert response.status_code == 401
-    assert "detail" in response.json()
+    assert response.json() == NOT_AUTHENTICATED
 
 
 @pytest.mark.parametrize("path", [CANDIDATES, RESUMES])
@@ -306,19 +313,25 @@ def test_staff_without_view_permission_gets_403_on_lists(staff_without_permissio
     response = staff_without_permissions.get(path)
 
     assert response.status_code == 403
-    assert "detail" in response.json()
+    assert response.json() == FORBIDDEN
 
 
 def test_staff_without_view_candidate_gets_403_on_a_candidate(staff_without_permissions, candidate):
-    assert staff_without_permissions.get(candidate_url(candidate)).status_code == 403
+    response = staff_without_permissions.get(candidate_url(candidate))
+
+    assert response.status_code == 403
+    assert response.json() == FORBIDDEN
 
 
 def test_staff_with_view_candidate_only_can_read_but_not_create(staff_api, candidate):
     client = staff_api("candidates.view_candidate")
 
     assert client.get(candidate_url(candidate)).status_code == 200
-    assert client.post(CANDIDATES, new_candidate_payload(), format="json").status_code == 403
-    assert client.get(RESUMES).status_code == 403
+    created = client.post(CANDIDATES, new_candidate_payload(), format="json")
+    assert (created.status_code, created.json()) == (403, FORBIDDEN)
+    resumes = client.get(RESUMES)
+    assert (resumes.status_code, resumes.json()) == (403, FORBIDDEN)
+    assert Candidate.all_objects.count() == 1
 
 
 def test_candidate_login_lists_only_own_candidate(candidate_api, candidate, other_candidate):
@@ -332,6 +345,7 @@ def test_candidate_login_gets_404_for_another_candidate(candidate_api, other_can
     response = candidate_api.get(candidate_url(other_candidate))
 
     assert response.status_code == 404
+    assert response.json() == NO_CANDIDATE
 
 
 def test_candidate_login_lists_only_own_resumes(candidate_api, resume, other_candidate):
@@ -345,7 +359,10 @@ def test_candidate_login_lists_only_own_resumes(candidate_api, resume, other_can
 def test_candidate_login_gets_404_for_another_candidates_resume(candidate_api, other_candidate):
     other_resume = other_candidate.resumes.get()
 
-    assert candidate_api.get(resume_url(other_resume)).status_code == 404
+    response = candidate_api.get(resume_url(other_resume))
+
+    assert response.status_code == 404
+    assert response.json() == NO_RESUME
 
 
 def test_candidate_login_reads_own_resume(candidate_api, resume):
@@ -390,6 +407,7 @@ def test_candidate_login_cannot_write(
     response = getattr(candidate_api, method)(path, payload, format="json")
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert row_counts() == before
     candidate.refresh_from_db()
     resume.refresh_from_db()
@@ -409,17 +427,17 @@ def test_recruiter_can_read_candidates_and_resumes(recruiter_api, resume):
 def test_recruiter_cannot_create_change_or_delete(recruiter_api, candidate, resume):
     before = row_counts()
 
-    assert recruiter_api.post(CANDIDATES, new_candidate_payload(), format="json").status_code == 403
-    assert (
-        recruiter_api.patch(candidate_url(candidate), {"full_name": "X"}, format="json")
-    ).status_code == 403
-    assert recruiter_api.delete(candidate_url(candidate)).status_code == 403
-    assert recruiter_api.post(
-        RESUMES, new_resume_payload(candidate), format="json"
-    ).status_code == (403)
-    assert recruiter_api.delete(resume_url(resume)).status_code == 403
+    responses = [
+        recruiter_api.post(CANDIDATES, new_candidate_payload(), format="json"),
+        recruiter_api.patch(candidate_url(candidate), {"full_name": "X"}, format="json"),
+        recruiter_api.delete(candidate_url(candidate)),
+        recruiter_api.post(RESUMES, new_resume_payload(candidate), format="json"),
+        recruiter_api.delete(resume_url(resume)),
+    ]
 
+    assert [(r.status_code, r.json()) for r in responses] == [(403, FORBIDDEN)] * 5
     assert row_counts() == before
+    assert Candidate.objects.get(pk=candidate.pk).full_name == "Ada Lovelace"
     assert Candidate.objects.filter(pk=candidate.pk).exists()
     assert Resume.objects.filter(pk=resume.pk).exists()
 
@@ -435,9 +453,11 @@ def test_engine_can_view_candidates_and_resumes(engine_api, resume):
 def test_engine_cannot_create_or_delete_candidates(engine_api, candidate):
     before = row_counts()
 
-    assert engine_api.post(CANDIDATES, new_candidate_payload(), format="json").status_code == 403
-    assert engine_api.delete(candidate_url(candidate)).status_code == 403
+    created = engine_api.post(CANDIDATES, new_candidate_payload(), format="json")
+    deleted = engine_api.delete(candidate_url(candidate))
 
+    assert (created.status_code, created.json()) == (403, FORBIDDEN)
+    assert (deleted.status_code, deleted.json()) == (403, FORBIDDEN)
     assert row_counts() == before
     assert Candidate.objects.filter(pk=candidate.pk).exists()
 
@@ -494,9 +514,91 @@ def test_password_on_update_is_refused(admin_api, candidate_api, candidate, meth
     response = getattr(admin_api, method)(candidate_url(candidate), payload, format="json")
 
     assert response.status_code == 400
-    assert "password" in response.json()
+    assert response.json() == {
+        "password": ["A password can only be set when the candidate is created."]
+    }
     assert authenticate(username=candidate.email, password="x9-unused") is not None
     assert authenticate(username=candidate.email, password=GOOD_PASSWORD) is None
+
+
+def test_password_like_the_full_name_is_refused(admin_api):
+    """The name is checked even when the email shares nothing with it."""
+    before = row_counts()
+
+    response = admin_api.post(
+        CANDIDATES,
+        new_candidate_payload(
+            email="grace@example.com", full_name="Margaret Hamilton", password="Hamilton1966!"
+        ),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"password": ["The password is too similar to the first name."]}
+    assert row_counts() == before
+
+
+def email_of_length(length: int) -> str:
+    """A valid address of exactly `length` characters (local part 64, labels <= 63)."""
+    local = "a" * 64
+    middle = length - len(local) - len("@") - len("b" * 63 + ".") - len(".com")
+    email = f"{local}@{'b' * 63}.{'c' * middle}.com"
+    assert len(email) == length
+    return email
+
+
+def test_an_email_of_150_characters_can_have_a_login(admin_api):
+    email = email_of_length(150)
+
+    response = admin_api.post(
+        CANDIDATES, new_candidate_payload(email=email, password=GOOD_PASSWORD), format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["email"] == email
+    login = User.objects.get(pk=response.json()["user"])
+    assert login.username == login.email == email
+    assert authenticate(username=email, password=GOOD_PASSWORD) == login
+
+
+def test_an_email_of_151_characters_cannot_have_a_login(admin_api):
+    before = row_counts()
+
+    response = admin_api.post(
+        CANDIDATES,
+        new_candidate_payload(email=email_of_length(151), password=GOOD_PASSWORD),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "email": ["With a login, the email can have at most 150 characters."]
+    }
+    assert row_counts() == before
+
+
+def test_an_email_of_151_characters_is_accepted_without_a_login(admin_api):
+    email = email_of_length(151)
+
+    response = admin_api.post(CANDIDATES, new_candidate_payload(email=email), format="json")
+
+    assert response.status_code == 201, response.content
+    assert (response.json()["email"], response.json()["user"]) == (email, None)
+
+
+def test_a_candidate_with_a_login_cannot_move_to_a_151_character_email(
+    admin_api, candidate_api, candidate
+):
+    response = admin_api.patch(
+        candidate_url(candidate), {"email": email_of_length(151)}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "email": ["With a login, the email can have at most 150 characters."]
+    }
+    candidate.refresh_from_db()
+    assert candidate.email == candidate.user.username == "ada.lovelace@example.com"
 
 
 # --- Create and update: validation ------------------------------------------------------
@@ -513,7 +615,7 @@ def test_duplicate_email_in_another_case_is_refused(admin_api, candidate, soft_d
     )
 
     assert response.status_code == 400
-    assert list(response.json()) == ["email"]
+    assert response.json() == CANDIDATE_EMAIL_TAKEN
     assert row_counts() == before
 
 
@@ -528,7 +630,7 @@ def test_email_of_an_existing_login_is_refused(admin_api):
     )
 
     assert response.status_code == 400
-    assert list(response.json()) == ["email"]
+    assert response.json() == {"email": ["A login with this email already exists."]}
     assert row_counts() == before
 
 
@@ -538,7 +640,7 @@ def test_patch_to_another_candidates_email_is_refused(admin_api, candidate, othe
     )
 
     assert response.status_code == 400
-    assert list(response.json()) == ["email"]
+    assert response.json() == CANDIDATE_EMAIL_TAKEN
     candidate.refresh_from_db()
     assert candidate.email == "ada.lovelace@example.com"
 
@@ -612,43 +714,73 @@ def test_missing_required_field_is_refused(admin_api, field):
     response = admin_api.post(CANDIDATES, payload, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert response.json() == {field: ["This field is required."]}
     assert row_counts() == before
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "errors"),
     [
-        pytest.param('{"email": "x@example.com", "full_name": ', id="truncated"),
-        pytest.param("not json at all", id="garbage"),
-        pytest.param(json.dumps([new_candidate_payload()]), id="a-list"),
-        pytest.param('"just a string"', id="a-string"),
-        pytest.param("null", id="null"),
+        pytest.param(
+            '{"email": "x@example.com", "full_name": ',
+            {"detail": "JSON parse error - Expecting value: line 1 column 41 (char 40)"},
+            id="truncated",
+        ),
+        pytest.param(
+            "not json at all",
+            {"detail": "JSON parse error - Expecting value: line 1 column 1 (char 0)"},
+            id="garbage",
+        ),
+        pytest.param(
+            json.dumps([new_candidate_payload()]),
+            {"non_field_errors": [NOT_A_DICT.format("list")]},
+            id="a-list",
+        ),
+        pytest.param(
+            '"just a string"', {"non_field_errors": [NOT_A_DICT.format("str")]}, id="a-string"
+        ),
+        pytest.param("null", {"non_field_errors": ["No data provided"]}, id="null"),
     ],
 )
-def test_malformed_body_on_create_is_400(admin_api, db, body):
+def test_malformed_body_on_create_is_400(admin_api, db, body, errors):
     before = row_counts()
 
     response = admin_api.post(CANDIDATES, data=body, content_type="application/json")
 
     assert response.status_code == 400
-    assert isinstance(response.json(), dict)
+    assert response.json() == errors
     assert row_counts() == before
 
 
 @pytest.mark.parametrize(
-    "body", ['{"full_name": "Ada', json.dumps([{"full_name": "Ada Byron"}])], ids=["bad", "list"]
+    ("body", "errors"),
+    [
+        (
+            '{"full_name": "Ada',
+            {
+                "detail": "JSON parse error - "
+                "Unterminated string starting at: line 1 column 15 (char 14)"
+            },
+        ),
+        (
+            json.dumps([{"full_name": "Ada Byron"}]),
+            {"non_field_errors": [NOT_A_DICT.format("list")]},
+        ),
+    ],
+    ids=["bad", "list"],
 )
-def test_malformed_body_on_patch_is_400_and_changes_nothing(admin_api, candidate, body):
+def test_malformed_body_on_patch_is_400_and_changes_nothing(admin_api, candidate, body, errors):
     response = admin_api.patch(candidate_url(candidate), data=body, content_type="application/json")
 
     assert response.status_code == 400
+    assert response.json() == errors
     candidate.refresh_from_db()
     assert candidate.full_name == "Ada Lovelace"
 
 
 def test_unknown_candidate_is_404(admin_api, db):
-    assert admin_api.get(candidate_url(NOWHERE)).status_code == 404
+    response = admin_api.get(candidate_url(NOWHERE))
+    assert (response.status_code, response.json()) == (404, NO_CANDIDATE)
     assert admin_api.get(f"{CANDIDATES}not-a-uuid/").status_code == 404
 
 
@@ -689,10 +821,11 @@ def test_soft_deleted_candidate_is_hidden_from_list_and_retrieve(
     assert admin_api.delete(candidate_url(candidate)).status_code == 204
 
     assert emails(admin_api.get(CANDIDATES)) == {"grace.hopper@example.com"}
-    assert admin_api.get(candidate_url(candidate)).status_code == 404
-    assert admin_api.patch(candidate_url(candidate), {"phone": "1"}, format="json").status_code == (
-        404
-    )
+    read = admin_api.get(candidate_url(candidate))
+    assert (read.status_code, read.json()) == (404, NO_CANDIDATE)
+    changed = admin_api.patch(candidate_url(candidate), {"phone": "1"}, format="json")
+    assert (changed.status_code, changed.json()) == (404, NO_CANDIDATE)
+    assert Candidate.all_objects.get(pk=candidate.pk).phone == ""
 
 
 def test_include_deleted_shows_soft_deleted_candidates_to_staff(
@@ -714,7 +847,7 @@ def test_include_deleted_is_refused_for_the_engine_account(engine_api, candidate
     response = engine_api.get(CANDIDATES, {"include_deleted": "true"})
 
     assert response.status_code == 403
-    assert "detail" in response.json()
+    assert response.json() == {"detail": "include_deleted is for staff only."}
 
 
 def test_restore_brings_a_soft_deleted_candidate_back(staff_api, admin_api, candidate):
@@ -739,6 +872,7 @@ def test_restore_without_change_candidate_is_403(staff_api, admin_api, candidate
     response = client.post(candidate_url(candidate, "restore"))
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert Candidate.all_objects.get(pk=candidate.pk).deleted_at is not None
 
 
@@ -960,7 +1094,9 @@ def test_erase_deactivates_the_login_and_deletes_its_tokens(admin_api, erasable)
 
 def test_erase_removes_personal_data_from_the_audit_history(admin_api, erasable):
     def history():
-        return list(Candidate.pgh_event_model.objects.filter(pgh_obj_id=erasable.pk))
+        return list(
+            Candidate.pgh_event_model.objects.filter(pgh_obj_id=erasable.pk).order_by("pgh_id")
+        )
 
     recorded = history()
     assert any(event.phone == "+44 20 7946 0958" for event in recorded)  # Was recorded.
@@ -1015,6 +1151,7 @@ def test_erase_without_delete_candidate_is_403_and_changes_nothing(staff_api, er
     response = client.post(candidate_url(erasable, "erase"))
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     stored = Candidate.objects.get(pk=erasable.pk)
     assert (stored.full_name, stored.email) == ("Augusta Ada King", "ada.lovelace@example.com")
     assert User.objects.get(pk=erasable.user_id).is_active
@@ -1097,19 +1234,23 @@ def test_candidate_filters(admin_api, roster, params, expected):
 
 
 @pytest.mark.parametrize(
-    ("param", "value"),
+    ("param", "value", "message"),
     [
-        ("created_after", "yesterday"),
-        ("created_before", "2024-13-01T00:00:00Z"),
-        ("status", "banned"),
-        ("experience_level", "guru"),
+        ("created_after", "yesterday", "Enter a valid date/time."),
+        ("created_before", "2024-13-01T00:00:00Z", "Enter a valid date/time."),
+        ("status", "banned", "Select a valid choice. banned is not one of the available choices."),
+        (
+            "experience_level",
+            "guru",
+            "Select a valid choice. guru is not one of the available choices.",
+        ),
     ],
 )
-def test_malformed_candidate_filter_is_400_naming_it(admin_api, roster, param, value):
+def test_malformed_candidate_filter_is_400_naming_it(admin_api, roster, param, value, message):
     response = admin_api.get(CANDIDATES, {param: value})
 
     assert response.status_code == 400
-    assert list(response.json()) == [param]
+    assert response.json() == {param: [message]}
 
 
 def test_candidate_filters_apply_within_a_candidate_logins_own_rows(candidate_api, other_candidate):
@@ -1192,29 +1333,37 @@ def test_delete_soft_deletes_a_resume(admin_api, admin_user, resume):
     stored = Resume.all_objects.get(pk=resume.pk)
     assert (stored.deletion_reason, stored.deleted_by) == ("wrong file", admin_user)
     assert stored.deleted_at is not None
-    assert admin_api.get(resume_url(resume)).status_code == 404
+    gone = admin_api.get(resume_url(resume))
+    assert (gone.status_code, gone.json()) == (404, NO_RESUME)
     assert admin_api.get(RESUMES).json()["count"] == 0
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "message"),
     [
-        ("file_url", "ftp://files.example.com/ada.pdf"),
-        ("file_url", "javascript:alert(1)"),
-        ("file_url", ""),
-        ("file_name", ""),
-        ("file_size", 0),
-        ("file_size", -5),
-        ("file_size", "big"),
-        ("parsing_status", "done"),
-        ("candidate", "not-a-uuid"),
-        ("candidate", NOWHERE),
-        ("candidate", None),
-        ("schema_version", 0),
-        ("parsed_at", "last tuesday"),
+        ("file_url", "ftp://files.example.com/ada.pdf", "Enter a valid URL."),
+        ("file_url", "javascript:alert(1)", "Enter a valid URL."),
+        ("file_url", "", "This field may not be blank."),
+        ("file_name", "", "This field may not be blank."),
+        ("file_size", 0, "Ensure this value is greater than or equal to 1."),
+        ("file_size", -5, "Ensure this value is greater than or equal to 1."),
+        ("file_size", "big", "A valid integer is required."),
+        ("parsing_status", "done", '"done" is not a valid choice.'),
+        ("candidate", "not-a-uuid", "Must be a valid UUID."),
+        ("candidate", NOWHERE, f'Invalid pk "{NOWHERE}" - object does not exist.'),
+        ("candidate", None, "This field may not be null."),
+        ("schema_version", 0, "Ensure this value is greater than or equal to 1."),
+        (
+            "parsed_at",
+            "last tuesday",
+            "Datetime has wrong format. Use one of these formats instead: "
+            "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
+        ),
     ],
 )
-def test_invalid_resume_field_is_refused_naming_the_field(admin_api, candidate, field, value):
+def test_invalid_resume_field_is_refused_naming_the_field(
+    admin_api, candidate, field, value, message
+):
     before = row_counts()
 
     response = admin_api.post(
@@ -1222,17 +1371,21 @@ def test_invalid_resume_field_is_refused_naming_the_field(admin_api, candidate, 
     )
 
     assert response.status_code == 400, response.content
-    assert list(response.json()) == [field]
+    assert response.json() == {field: [message]}
     assert row_counts() == before
 
 
 def test_resume_for_a_soft_deleted_candidate_is_refused(admin_api, candidate):
     candidate.soft_delete(reason="gone")
+    before = row_counts()
 
     response = admin_api.post(RESUMES, new_resume_payload(candidate), format="json")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["candidate"]
+    assert response.json() == {
+        "candidate": [f'Invalid pk "{candidate.pk}" - object does not exist.']
+    }
+    assert row_counts() == before
 
 
 def test_malformed_resume_body_is_400(admin_api, candidate):
@@ -1243,6 +1396,7 @@ def test_malformed_resume_body_is_400(admin_api, candidate):
     )
 
     assert response.status_code == 400
+    assert response.json() == {"non_field_errors": [NOT_A_DICT.format("list")]}
     assert row_counts() == before
 
 
@@ -1252,6 +1406,7 @@ def test_engine_cannot_create_resumes(engine_api, candidate):
     response = engine_api.post(RESUMES, new_resume_payload(candidate), format="json")
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert row_counts() == before
 
 
@@ -1280,13 +1435,21 @@ def test_resume_filter_by_parsing_status(admin_api, resumes_of_two, status, owne
 
 
 @pytest.mark.parametrize(
-    ("param", "value"), [("candidate", "not-a-uuid"), ("parsing_status", "parsed")]
+    ("param", "value", "message"),
+    [
+        ("candidate", "not-a-uuid", "Enter a valid UUID."),
+        (
+            "parsing_status",
+            "parsed",
+            "Select a valid choice. parsed is not one of the available choices.",
+        ),
+    ],
 )
-def test_malformed_resume_filter_is_400_naming_it(admin_api, resume, param, value):
+def test_malformed_resume_filter_is_400_naming_it(admin_api, resume, param, value, message):
     response = admin_api.get(RESUMES, {param: value})
 
     assert response.status_code == 400
-    assert list(response.json()) == [param]
+    assert response.json() == {param: [message]}
 
 
 # --- Query counts -----------------------------------------------------------------------

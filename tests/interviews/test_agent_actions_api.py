@@ -12,6 +12,12 @@ from rest_framework.test import APIClient
 from interviews.models import AgentAction, Interview
 
 LIST_URL = "/api/v1/agent-actions/"
+NOWHERE = "0b7c5a36-6a4c-4a5e-9c52-1f6f2f7a4d11"  # A UUID no row has.
+
+NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
+FORBIDDEN = {"detail": "You do not have permission to perform this action."}
+NOT_FOUND = {"detail": "No AgentAction matches the given query."}
+AT_LEAST_0 = "Ensure this value is greater than or equal to 0."
 
 
 def detail_url(action_or_pk) -> str:
@@ -182,33 +188,35 @@ def test_cost_sent_as_a_json_number_comes_back_as_a_four_place_string(admin_api,
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "message"),
     [
-        ("agent_type", "poet"),
-        ("agent_type", ""),
-        ("agent_type", None),
-        ("status", "maybe"),
-        ("tokens_used", -1),
-        ("tokens_used", "many"),
-        ("tokens_used", 1.5),
-        ("cost_usd", "-0.0001"),
-        ("cost_usd", -1),
-        ("cost_usd", "abc"),
-        ("cost_usd", "0.00001"),
-        ("cost_usd", "NaN"),
-        ("cost_usd", "1000000.0000"),
-        ("action", ""),
-        ("action", None),
-        ("action", "x" * 101),
-        ("ai_model", "m" * 51),
-        ("schema_version", 0),
+        ("agent_type", "poet", '"poet" is not a valid choice.'),
+        ("agent_type", "", '"" is not a valid choice.'),
+        ("agent_type", None, "This field may not be null."),
+        ("status", "maybe", '"maybe" is not a valid choice.'),
+        ("tokens_used", -1, AT_LEAST_0),
+        ("tokens_used", "many", "A valid integer is required."),
+        ("tokens_used", 1.5, "A valid integer is required."),
+        ("cost_usd", "-0.0001", AT_LEAST_0),
+        ("cost_usd", -1, AT_LEAST_0),
+        ("cost_usd", "abc", "A valid number is required."),
+        ("cost_usd", "0.00001", "Ensure that there are no more than 4 decimal places."),
+        ("cost_usd", "NaN", "A valid number is required."),
+        ("cost_usd", "1000000.0000", "Ensure that there are no more than 10 digits in total."),
+        ("action", "", "This field may not be blank."),
+        ("action", None, "This field may not be null."),
+        ("action", "x" * 101, "Ensure this field has no more than 100 characters."),
+        ("ai_model", "m" * 51, "Ensure this field has no more than 50 characters."),
+        ("schema_version", 0, "Ensure this value is greater than or equal to 1."),
     ],
 )
-def test_create_refuses_an_invalid_value_naming_the_field(admin_api, interview, field, value):
+def test_create_refuses_an_invalid_value_naming_the_field(
+    admin_api, interview, field, value, message
+):
     response = admin_api.post(LIST_URL, payload(interview, **{field: value}), format="json")
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert response.json() == {field: [message]}
     assert not AgentAction.objects.exists()
 
 
@@ -220,22 +228,28 @@ def test_create_refuses_a_missing_required_field(admin_api, interview, field):
     response = admin_api.post(LIST_URL, body, format="json")
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert response.json() == {field: ["This field is required."]}
     assert not AgentAction.objects.exists()
 
 
 @pytest.mark.parametrize("field", ["interview", "candidate"])
 @pytest.mark.parametrize(
-    "value", [str(uuid.uuid4()), "not-a-uuid", ["x"]], ids=["unknown", "malformed", "list"]
+    ("value", "message"),
+    [
+        (NOWHERE, f'Invalid pk "{NOWHERE}" - object does not exist.'),
+        ("not-a-uuid", "Must be a valid UUID."),
+        (["x"], "Must be a valid UUID."),
+    ],
+    ids=["unknown", "malformed", "list"],
 )
-def test_create_refuses_an_unknown_or_malformed_reference(admin_api, db, field, value):
+def test_create_refuses_an_unknown_or_malformed_reference(admin_api, db, field, value, message):
     body = payload()
     body[field] = value
 
     response = admin_api.post(LIST_URL, body, format="json")
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert response.json() == {field: [message]}
     assert not AgentAction.objects.exists()
 
 
@@ -255,7 +269,10 @@ def test_malformed_json_body_is_400_and_stores_nothing(admin_api, db):
     )
 
     assert response.status_code == 400
-    assert "detail" in response.json()
+    assert response.json() == {
+        "detail": "JSON parse error - "
+        "Expecting property name enclosed in double quotes: line 1 column 26 (char 25)"
+    }
     assert not AgentAction.objects.exists()
 
 
@@ -277,7 +294,10 @@ def test_retrieve_returns_the_action_with_cost_as_a_string(admin_api, agent_acti
 
 
 def test_retrieve_unknown_id_is_404(admin_api, db):
-    assert admin_api.get(detail_url(uuid.uuid4())).status_code == 404
+    response = admin_api.get(detail_url(uuid.uuid4()))
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
 
 
 def test_list_is_paginated_newest_first(admin_api, interview):
@@ -331,7 +351,9 @@ def test_ordering_by_an_unknown_field_is_400(admin_api, agent_action, ordering):
     response = admin_api.get(LIST_URL, {"ordering": ordering})
 
     assert response.status_code == 400
-    assert "ordering" in response.json()
+    assert response.json() == {
+        "ordering": [f"Cannot order by {ordering}; choose from created_at, updated_at."]
+    }
 
 
 # --- Filters ------------------------------------------------------------------------
@@ -423,19 +445,21 @@ def test_filter_by_agent_type_and_status(admin_api, trail, params, expected):
 
 
 @pytest.mark.parametrize(
-    ("param", "value"),
+    ("param", "value", "message"),
     [
-        ("agent_type", "poet"),
-        ("status", "maybe"),
-        ("interview", "not-a-uuid"),
-        ("candidate", "not-a-uuid"),
+        ("agent_type", "poet", "Select a valid choice. poet is not one of the available choices."),
+        ("status", "maybe", "Select a valid choice. maybe is not one of the available choices."),
+        ("interview", "not-a-uuid", "Enter a valid UUID."),
+        ("candidate", "not-a-uuid", "Enter a valid UUID."),
     ],
 )
-def test_malformed_filter_value_is_400_naming_the_parameter(admin_api, trail, param, value):
+def test_malformed_filter_value_is_400_naming_the_parameter(
+    admin_api, trail, param, value, message
+):
     response = admin_api.get(LIST_URL, {param: value})
 
     assert response.status_code == 400
-    assert param in response.json()
+    assert response.json() == {param: [message]}
 
 
 # --- Append-only --------------------------------------------------------------------
@@ -454,6 +478,7 @@ def test_agent_actions_cannot_be_changed_or_deleted(request, agent_action, calle
     )
 
     assert response.status_code == 405
+    assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
     assert row_state(agent_action) == before
 
 
@@ -464,6 +489,7 @@ def test_list_url_refuses_bulk_changes(admin_api, agent_action, method):
     response = getattr(admin_api, method)(LIST_URL, payload(), format="json")
 
     assert response.status_code == 405
+    assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
     assert row_state(agent_action) == before
 
 
@@ -488,6 +514,7 @@ def test_recruiter_views_but_cannot_create(recruiter_api, agent_action, intervie
     response = recruiter_api.post(LIST_URL, payload(interview), format="json")
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert AgentAction.objects.count() == 1
 
 
@@ -502,6 +529,7 @@ def test_engine_cannot_change_agent_actions(engine_api, agent_action, method):
     # Without the change/delete permission the engine is refused before the method is
     # looked at; a superuser meets the missing method itself (405, tested above).
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert row_state(agent_action) == before
 
 
@@ -522,6 +550,7 @@ def test_staff_without_permissions_gets_403(
     response = getattr(staff_without_permissions, method)(url, body, format="json")
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert AgentAction.objects.count() == 1
 
 
@@ -532,6 +561,7 @@ def test_anonymous_caller_gets_401(api_client, agent_action, interview, index):
     response = getattr(api_client, method)(url, body, format="json")
 
     assert response.status_code == 401
+    assert response.json() == NOT_AUTHENTICATED
     assert AgentAction.objects.count() == 1
 
 
@@ -543,6 +573,7 @@ def test_candidate_never_sees_agent_actions(candidate_api, agent_action, intervi
     response = getattr(candidate_api, method)(url, body, format="json")
 
     assert response.status_code == 403
+    assert response.json() == FORBIDDEN
     assert "rationale" not in response.content.decode()
     assert AgentAction.objects.count() == 1
 

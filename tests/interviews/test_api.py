@@ -11,6 +11,15 @@ from interviews import services
 from interviews.models import Interview, InterviewMessage, InterviewSession
 
 QUESTION = {"message_type": "ai_question", "content_text": "What does the GIL protect?"}
+NOWHERE = "0b7c5a36-6a4c-4a5e-9c52-1f6f2f7a4d11"  # A UUID no row has.
+
+NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
+FORBIDDEN = {"detail": "You do not have permission to perform this action."}
+NOT_FOUND = {"detail": "No Interview matches the given query."}
+AT_LEAST_0 = "Ensure this value is greater than or equal to 0."
+NO_NUL = "JSON text may not contain NUL (\\u0000) characters."
+NOT_A_UUID_KEY = {"Idempotency-Key": ["Must be a UUID."]}
+KEY_DIFFERS = {"Idempotency-Key": ["Differs from client_message_id in the body."]}
 
 
 def _messages_url(interview) -> str:
@@ -40,25 +49,42 @@ class TestInterviews:
         assert InterviewSession.objects.get(interview_id=body["id"]).version == 1
 
     @pytest.mark.parametrize(
-        ("payload", "field"),
+        ("payload", "errors"),
         [
-            ({"role_type": "cobol"}, "role_type"),
-            ({"candidate": "not-a-uuid"}, "candidate"),
-            ({"candidate": str(uuid.uuid4())}, "candidate"),
-            ({"total_tokens_used": -1}, "total_tokens_used"),
-            ({"cost_usd": "-0.01"}, "cost_usd"),
-            ({"cost_usd": "1e400"}, "cost_usd"),
-            ({"total_tokens_used": 2**40}, "total_tokens_used"),
-            ({"scheduled_for": "next tuesday"}, "scheduled_for"),
+            ({"role_type": "cobol"}, {"role_type": ['"cobol" is not a valid choice.']}),
+            ({"candidate": "not-a-uuid"}, {"candidate": ["Must be a valid UUID."]}),
+            (
+                {"candidate": NOWHERE},
+                {"candidate": [f'Invalid pk "{NOWHERE}" - object does not exist.']},
+            ),
+            ({"total_tokens_used": -1}, {"total_tokens_used": [AT_LEAST_0]}),
+            ({"cost_usd": "-0.01"}, {"cost_usd": [AT_LEAST_0]}),
+            (
+                {"cost_usd": "1e400"},
+                {"cost_usd": ["Ensure that there are no more than 10 digits in total."]},
+            ),
+            (
+                {"total_tokens_used": 2**40},
+                {"total_tokens_used": ["Ensure this value is less than or equal to 2147483647."]},
+            ),
+            (
+                {"scheduled_for": "next tuesday"},
+                {
+                    "scheduled_for": [
+                        "Datetime has wrong format. Use one of these formats instead: "
+                        "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+                    ]
+                },
+            ),
         ],
     )
-    def test_invalid_fields_are_refused_by_name(self, engine_api, candidate, payload, field):
+    def test_invalid_fields_are_refused_by_name(self, engine_api, candidate, payload, errors):
         data = {"candidate": str(candidate.pk), "role_type": "python"} | payload
 
         response = engine_api.post("/api/v1/interviews/", data, format="json")
 
         assert response.status_code == 400
-        assert field in response.json()
+        assert response.json() == errors
         assert not Interview.objects.exists()
 
     def test_a_resume_of_another_candidate_is_refused(self, engine_api, candidate, other_candidate):
@@ -82,7 +108,8 @@ class TestInterviews:
         response = admin_api.delete(f"/api/v1/interviews/{interview.pk}/?reason=duplicate")
 
         assert response.status_code == 204
-        assert admin_api.get(f"/api/v1/interviews/{interview.pk}/").status_code == 404
+        gone = admin_api.get(f"/api/v1/interviews/{interview.pk}/")
+        assert (gone.status_code, gone.json()) == (404, NOT_FOUND)
         assert Interview.all_objects.get(pk=interview.pk).deletion_reason == "duplicate"
 
     def test_filters(self, admin_api, interview, other_candidate, candidate):
@@ -100,12 +127,29 @@ class TestInterviews:
         assert ids("created_before=2000-01-01T00:00:00Z") == set()
 
     @pytest.mark.parametrize(
-        "query", ["status=paused", "candidate=123", "created_after=yesterday", "ordering=cost_usd"]
+        ("query", "errors"),
+        [
+            (
+                "status=paused",
+                {"status": ["Select a valid choice. paused is not one of the available choices."]},
+            ),
+            ("candidate=123", {"candidate": ["Enter a valid UUID."]}),
+            ("created_after=yesterday", {"created_after": ["Enter a valid date/time."]}),
+            (
+                "ordering=cost_usd",
+                {
+                    "ordering": [
+                        "Cannot order by cost_usd; choose from completed_at, created_at, "
+                        "scheduled_for, started_at, updated_at."
+                    ]
+                },
+            ),
+        ],
     )
-    def test_bad_filters_answer_400_naming_the_parameter(self, admin_api, query):
+    def test_bad_filters_answer_400_naming_the_parameter(self, admin_api, query, errors):
         response = admin_api.get(f"/api/v1/interviews/?{query}")
         assert response.status_code == 400
-        assert query.split("=")[0] in response.json()
+        assert response.json() == errors
 
     def test_list_query_count_does_not_grow_with_rows(
         self, admin_api, candidate, django_assert_max_num_queries
@@ -121,12 +165,14 @@ class TestPermissions:
     def test_anonymous_callers_are_asked_to_authenticate(self, api_client, interview):
         response = api_client.get("/api/v1/interviews/")
         assert response.status_code == 401
+        assert response.json() == NOT_AUTHENTICATED
         assert response["WWW-Authenticate"] == "Token"
 
     def test_staff_without_permission_are_refused(self, staff_without_permissions, interview):
-        assert staff_without_permissions.get("/api/v1/interviews/").status_code == 403
-        url = f"/api/v1/interviews/{interview.pk}/"
-        assert staff_without_permissions.get(url).status_code == 403
+        listed = staff_without_permissions.get("/api/v1/interviews/")
+        assert (listed.status_code, listed.json()) == (403, FORBIDDEN)
+        one = staff_without_permissions.get(f"/api/v1/interviews/{interview.pk}/")
+        assert (one.status_code, one.json()) == (403, FORBIDDEN)
 
     def test_view_permission_allows_reading_only(self, make_staff, interview):
         from rest_framework.test import APIClient
@@ -134,8 +180,11 @@ class TestPermissions:
         client = APIClient()
         client.force_authenticate(make_staff("interviews.view_interview"))
         assert client.get(f"/api/v1/interviews/{interview.pk}/").status_code == 200
-        assert client.post(f"/api/v1/interviews/{interview.pk}/start/").status_code == 403
-        assert client.delete(f"/api/v1/interviews/{interview.pk}/").status_code == 403
+        started = client.post(f"/api/v1/interviews/{interview.pk}/start/")
+        assert (started.status_code, started.json()) == (403, FORBIDDEN)
+        deleted = client.delete(f"/api/v1/interviews/{interview.pk}/")
+        assert (deleted.status_code, deleted.json()) == (403, FORBIDDEN)
+        assert Interview.objects.get(pk=interview.pk).status == "scheduled"
 
     def test_a_candidate_sees_only_their_own_interviews(
         self, candidate_api, interview, other_candidate
@@ -145,17 +194,22 @@ class TestPermissions:
         assert "deleted_at" not in listed[0]
 
         theirs = other_candidate.interviews.get()
-        assert candidate_api.get(f"/api/v1/interviews/{theirs.pk}/").status_code == 404
-        assert candidate_api.get(_messages_url(theirs)).status_code == 404
+        one = candidate_api.get(f"/api/v1/interviews/{theirs.pk}/")
+        assert (one.status_code, one.json()) == (404, NOT_FOUND)
+        transcript = candidate_api.get(_messages_url(theirs))
+        assert (transcript.status_code, transcript.json()) == (404, NOT_FOUND)
 
     def test_a_candidate_reads_their_transcript_but_writes_nothing(self, candidate_api, message):
         interview = message.interview
         assert candidate_api.get(_messages_url(interview)).json()["count"] == 1
-        assert (
-            candidate_api.post(_messages_url(interview), QUESTION, format="json").status_code == 403
-        )
-        assert candidate_api.post(f"/api/v1/interviews/{interview.pk}/abandon/").status_code == 403
-        assert candidate_api.get(_session_url(interview)).status_code == 403
+        appended = candidate_api.post(_messages_url(interview), QUESTION, format="json")
+        assert (appended.status_code, appended.json()) == (403, FORBIDDEN)
+        abandoned = candidate_api.post(f"/api/v1/interviews/{interview.pk}/abandon/")
+        assert (abandoned.status_code, abandoned.json()) == (403, FORBIDDEN)
+        session = candidate_api.get(_session_url(interview))
+        assert (session.status_code, session.json()) == (403, FORBIDDEN)
+        assert InterviewMessage.objects.count() == 1
+        assert Interview.objects.get(pk=interview.pk).status == "in_progress"
 
 
 # --- Status moves ---------------------------------------------------------------------
@@ -203,7 +257,8 @@ class TestStatusMoves:
         assert Interview.objects.values().get(pk=interview.pk) == before
 
     def test_moves_of_an_unknown_interview_answer_404(self, engine_api, db):
-        assert engine_api.post(f"/api/v1/interviews/{uuid.uuid4()}/start/").status_code == 404
+        unknown = engine_api.post(f"/api/v1/interviews/{uuid.uuid4()}/start/")
+        assert (unknown.status_code, unknown.json()) == (404, NOT_FOUND)
         assert engine_api.post("/api/v1/interviews/nope/start/").status_code == 404
 
 
@@ -292,17 +347,20 @@ class TestSession:
         assert response.json()["version"] == 2
 
     @pytest.mark.parametrize(
-        ("payload", "field"),
+        ("payload", "errors"),
         [
-            ({"current_difficulty_level": "expert"}, "current_difficulty_level"),
-            ({"questions_asked_count": -1}, "questions_asked_count"),
-            ({"conversation_memory": {"text": "nul\u0000byte"}}, "conversation_memory"),
+            (
+                {"current_difficulty_level": "expert"},
+                {"current_difficulty_level": ['"expert" is not a valid choice.']},
+            ),
+            ({"questions_asked_count": -1}, {"questions_asked_count": [AT_LEAST_0]}),
+            ({"conversation_memory": {"text": "nul\u0000byte"}}, {"conversation_memory": [NO_NUL]}),
         ],
     )
-    def test_invalid_session_fields_answer_400(self, engine_api, interview, payload, field):
+    def test_invalid_session_fields_answer_400(self, engine_api, interview, payload, errors):
         response = engine_api.patch(_session_url(interview), payload, format="json")
         assert response.status_code == 400
-        assert field in response.json()
+        assert response.json() == errors
         assert InterviewSession.objects.get(interview=interview).version == 1
 
     def test_version_cannot_be_written(self, engine_api, interview):
@@ -348,15 +406,22 @@ class TestTranscript:
         assert [m["sequence_number"] for m in everything["results"]] == [1, 2, 3, 4, 5]
         assert [m["content_text"] for m in later["results"]] == ["Question 4", "Question 5"]
 
-    @pytest.mark.parametrize("after", ["-1", "two", "1.5"])
-    def test_a_bad_after_answers_400(self, engine_api, interview_in_progress, after):
+    @pytest.mark.parametrize(
+        ("after", "message"),
+        [("-1", AT_LEAST_0), ("two", "Enter a whole number."), ("1.5", "Enter a whole number.")],
+    )
+    def test_a_bad_after_answers_400(self, engine_api, interview_in_progress, after, message):
         response = engine_api.get(f"{_messages_url(interview_in_progress)}?after={after}")
         assert response.status_code == 400
-        assert "after" in response.json()
+        assert response.json() == {"after": [message]}
 
     def test_appending_to_an_interview_not_in_progress_answers_409(self, engine_api, interview):
         response = engine_api.post(_messages_url(interview), QUESTION, format="json")
         assert response.status_code == 409
+        assert response.json() == {
+            "detail": "Messages can only be appended to an interview in progress; "
+            "this one is scheduled."
+        }
         assert not InterviewMessage.objects.exists()
 
     def test_a_retry_with_the_same_client_message_id_returns_the_original(
@@ -400,31 +465,140 @@ class TestTranscript:
         assert retry.json()["id"] == first.json()["id"]
 
     @pytest.mark.parametrize(
-        ("headers", "payload", "field"),
+        "key",
+        ["not-a-uuid", "", "12345", f"{uuid.uuid4()}x", "0b7c5a36-6a4c-4a5e-9c52"],
+        ids=["text", "empty", "digits", "trailing-junk", "truncated"],
+    )
+    def test_an_idempotency_key_that_is_not_a_uuid_answers_400(
+        self, engine_api, interview_in_progress, key
+    ):
+        response = engine_api.post(
+            _messages_url(interview_in_progress), QUESTION, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
+
+        assert response.status_code == 400
+        assert response.json() == NOT_A_UUID_KEY
+        assert not InterviewMessage.objects.exists()
+
+    def test_an_idempotency_key_differing_from_the_body_answers_400(
+        self, engine_api, interview_in_progress
+    ):
+        response = engine_api.post(
+            _messages_url(interview_in_progress),
+            QUESTION | {"client_message_id": str(uuid.uuid4())},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+
+        assert response.status_code == 400
+        assert response.json() == KEY_DIFFERS
+        assert not InterviewMessage.objects.exists()
+
+    def test_an_idempotency_key_equal_to_the_body_is_accepted(
+        self, engine_api, interview_in_progress
+    ):
+        key = uuid.uuid4()
+
+        # The same UUID, written differently: upper case in the header, plain in the body.
+        response = engine_api.post(
+            _messages_url(interview_in_progress),
+            QUESTION | {"client_message_id": str(key)},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(key).upper(),
+        )
+
+        assert response.status_code == 201, response.content
+        assert response.json()["client_message_id"] == str(key)
+        assert InterviewMessage.objects.get().client_message_id == key
+
+    def test_the_idempotency_key_header_name_is_case_insensitive(
+        self, engine_api, interview_in_progress
+    ):
+        url = _messages_url(interview_in_progress)
+        key = str(uuid.uuid4())
+
+        first = engine_api.post(url, QUESTION, format="json", headers={"idempotency-key": key})
+        retry = engine_api.post(url, QUESTION, format="json", headers={"IDEMPOTENCY-KEY": key})
+        bad = engine_api.post(url, QUESTION, format="json", headers={"idempotency-KEY": "nope"})
+
+        assert (first.status_code, retry.status_code) == (201, 200)
+        assert first.json()["client_message_id"] == key
+        assert retry.json() == first.json()
+        assert (bad.status_code, bad.json()) == (400, NOT_A_UUID_KEY)
+        assert InterviewMessage.objects.count() == 1
+
+    @pytest.mark.parametrize("via", ["body", "header"])
+    def test_the_same_key_on_two_interviews_stores_two_messages(
+        self, engine_api, interview_in_progress, other_candidate, via
+    ):
+        other = services.start_interview(Interview.objects.get(candidate=other_candidate))
+        key = str(uuid.uuid4())
+        if via == "body":
+            send = {"data": QUESTION | {"client_message_id": key}}
+        else:
+            send = {"data": QUESTION, "HTTP_IDEMPOTENCY_KEY": key}
+
+        mine = engine_api.post(_messages_url(interview_in_progress), format="json", **send)
+        theirs = engine_api.post(_messages_url(other), format="json", **send)
+
+        assert (mine.status_code, theirs.status_code) == (201, 201)
+        assert mine.json()["id"] != theirs.json()["id"]
+        assert (mine.json()["interview"], theirs.json()["interview"]) == (
+            str(interview_in_progress.pk),
+            str(other.pk),
+        )
+        assert [mine.json()["sequence_number"], theirs.json()["sequence_number"]] == [1, 1]
+        assert mine.json()["client_message_id"] == theirs.json()["client_message_id"] == key
+        assert InterviewMessage.objects.filter(client_message_id=key).count() == 2
+
+    @pytest.mark.parametrize("via", ["body", "header"])
+    def test_a_different_key_is_a_new_message_not_a_replay(
+        self, engine_api, interview_in_progress, via
+    ):
+        url = _messages_url(interview_in_progress)
+
+        def send(key, text):
+            body = QUESTION | {"content_text": text}
+            if via == "body":
+                return engine_api.post(url, body | {"client_message_id": key}, format="json")
+            return engine_api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+        first = send(str(uuid.uuid4()), "First question?")
+        second = send(str(uuid.uuid4()), "Second question?")
+
+        assert (first.status_code, second.status_code) == (201, 201)
+        assert second.json()["id"] != first.json()["id"]
+        assert second.json()["sequence_number"] == 2
+        assert second.json()["content_text"] == "Second question?"
+        assert list(
+            InterviewMessage.objects.order_by("sequence_number").values_list(
+                "sequence_number", "content_text"
+            )
+        ) == [(1, "First question?"), (2, "Second question?")]
+
+    @pytest.mark.parametrize(
+        ("payload", "errors"),
         [
-            ({"HTTP_IDEMPOTENCY_KEY": "not-a-uuid"}, {}, "Idempotency-Key"),
+            ({"client_message_id": "nope"}, {"client_message_id": ["Must be a valid UUID."]}),
+            ({"message_type": "system"}, {"message_type": ['"system" is not a valid choice.']}),
+            ({"content_text": ""}, {"content_text": ["This field may not be blank."]}),
+            ({"content_text": None}, {"content_text": ["This field may not be null."]}),
             (
-                {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())},
-                {"client_message_id": str(uuid.uuid4())},
-                "Idempotency-Key",
+                {"content_audio_url": "javascript:alert(1)"},
+                {"content_audio_url": ["Enter a valid URL."]},
             ),
-            ({}, {"client_message_id": "nope"}, "client_message_id"),
-            ({}, {"message_type": "system"}, "message_type"),
-            ({}, {"content_text": ""}, "content_text"),
-            ({}, {"content_text": None}, "content_text"),
-            ({}, {"content_audio_url": "javascript:alert(1)"}, "content_audio_url"),
-            ({}, {"response_time_seconds": -3}, "response_time_seconds"),
-            ({}, {"audio_metadata": {"codec": "opus\u0000"}}, "audio_metadata"),
+            ({"response_time_seconds": -3}, {"response_time_seconds": [AT_LEAST_0]}),
+            ({"audio_metadata": {"codec": "opus\u0000"}}, {"audio_metadata": [NO_NUL]}),
         ],
     )
     def test_bad_appends_answer_400_naming_the_field(
-        self, engine_api, interview_in_progress, headers, payload, field
+        self, engine_api, interview_in_progress, payload, errors
     ):
         response = engine_api.post(
-            _messages_url(interview_in_progress), QUESTION | payload, format="json", **headers
+            _messages_url(interview_in_progress), QUESTION | payload, format="json"
         )
         assert response.status_code == 400
-        assert field in response.json()
+        assert response.json() == errors
         assert not InterviewMessage.objects.exists()
 
     def test_malformed_and_non_object_bodies_answer_400(self, engine_api, interview_in_progress):
@@ -433,8 +607,15 @@ class TestTranscript:
             "POST", url, '{"content_text": ', content_type="application/json"
         )
         listed = engine_api.post(url, [QUESTION], format="json")
-        assert (broken.status_code, listed.status_code) == (400, 400)
-        assert "non_field_errors" in listed.json()
+        assert (broken.status_code, broken.json()) == (
+            400,
+            {"detail": "JSON parse error - Expecting value: line 1 column 18 (char 17)"},
+        )
+        assert (listed.status_code, listed.json()) == (
+            400,
+            {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]},
+        )
+        assert not InterviewMessage.objects.exists()
 
     def test_transcript_read_query_count_does_not_grow(
         self, engine_api, interview_in_progress, django_assert_max_num_queries
@@ -473,7 +654,8 @@ class TestReviewedEdges:
             format="json",
         )
         assert response.status_code == 400
-        assert "content_audio_url" in response.json()
+        assert response.json() == {"content_audio_url": ["This field may not be blank."]}
+        assert not InterviewMessage.objects.exists()
 
     def test_a_weak_etag_does_not_match(self, engine_api, interview):
         response = engine_api.patch(
@@ -483,6 +665,9 @@ class TestReviewedEdges:
             HTTP_IF_MATCH='W/"1"',
         )
         assert response.status_code == 412
+        assert response.json() == {
+            "detail": 'The session is at version 1, not W/"1"; read it again.'
+        }
         assert InterviewSession.objects.get(interview=interview).version == 1
 
     @pytest.mark.parametrize("header", ['"7", "1"', '"1", "7"', '"1","7"'])
