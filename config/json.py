@@ -68,6 +68,13 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _parse_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as error:  # Longer than Python converts (sys.get_int_max_str_digits).
+        raise ValueError("a number has too many digits") from error
+
+
 def loads_strict(text: str):
     """Parse JSON as PostgreSQL's jsonb accepts it; ValueError otherwise.
 
@@ -75,7 +82,7 @@ def loads_strict(text: str):
     to convert, and nesting deeper than MAX_DEPTH.
     """
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int)
     except RecursionError as error:
         raise ValueError("nested too deeply") from error
     if depth_exceeds(value):

@@ -41,6 +41,13 @@ class DatabaseUnavailableMiddleware:
         return None
 
 
+def not_found(request, exception):
+    """handler404: the API answers in JSON, as DRF does; the rest is Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
 def server_error(request):
     """handler500: a 503 for database outages anywhere in the stack, else Django's 500."""
     if isinstance(sys.exception(), OperationalError):

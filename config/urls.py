@@ -21,4 +21,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "config.middleware.not_found"
 handler500 = "config.middleware.server_error"
