@@ -360,3 +360,9 @@ def test_the_candidate_page_links_each_resume_file(admin_client, resume):
         '<a href="https://files.example.com/resumes/ada-lovelace.pdf" '
         'rel="noopener noreferrer" target="_blank">ada-lovelace.pdf</a>'
     ) in page
+
+
+def test_resumes_are_not_added_from_the_candidate_page(admin_client, resume):
+    """Resumes come with their file, through their own page or the API."""
+    page = admin_client.get(f"{CHANGELIST}{resume.candidate_id}/change/").text
+    assert 'name="resumes-MAX_NUM_FORMS" value="0"' in page

@@ -834,6 +834,10 @@ def test_include_deleted_shows_soft_deleted_candidates_to_staff(
     admin_api.delete(f"{candidate_url(candidate)}?reason=asked+to+leave")
 
     response = admin_api.get(CANDIDATES, {"include_deleted": "true"})
+    # "1" and any letter case mean the same.
+    for spelling in ("1", "TRUE"):
+        again = admin_api.get(CANDIDATES, {"include_deleted": spelling})
+        assert again.json()["count"] == response.json()["count"] == 2
 
     assert emails(response) == {"ada.lovelace@example.com", "grace.hopper@example.com"}
     [row] = [row for row in response.json()["results"] if row["id"] == str(candidate.pk)]

@@ -189,6 +189,12 @@ class TestSoftDelete:
             "",
         )
 
+    def test_a_soft_delete_is_a_change(self, candidate):
+        before = candidate.updated_at
+        assert candidate.soft_delete(reason="mistake") is True
+        assert Candidate.all_objects.get(pk=candidate.pk).updated_at > before
+        assert candidate.soft_delete(reason="again") is False  # Deleted already.
+
     def test_soft_deleted_resume_is_hidden(self, resume):
         resume.soft_delete()
         assert not Resume.objects.filter(pk=resume.pk).exists()

@@ -92,6 +92,11 @@ class TestPagination:
         assert (body["count"], len(body["results"]), body["previous"]) == (60, 50, None)
         assert "page=2" in body["next"]
 
+    @pytest.mark.parametrize("size", [1, 200])
+    def test_the_page_size_bounds_are_allowed(self, admin_api, sixty_candidates, size):
+        body = admin_api.get(f"/api/v1/candidates/?page_size={size}").json()
+        assert len(body["results"]) == min(size, 60)
+
     def test_page_size_is_chosen_by_the_client(self, admin_api, sixty_candidates):
         body = admin_api.get("/api/v1/candidates/?page_size=7&page=2").json()
         assert len(body["results"]) == 7

@@ -136,3 +136,15 @@ def test_times_of_day_are_stored_as_written(assessment):
     stored = AssessmentResult.objects.get(pk=assessment.pk).ai_reasoning
     assert stored == {"naive": "10:30:15.000250", "utc": "10:30:00Z", "paris": "11:30:00+01:00"}
     assert datetime.time.fromisoformat(stored["paris"]) == assessment.ai_reasoning["paris"]
+
+
+def test_a_deep_document_is_found_wherever_it_sits(admin_api, resume):
+    """Depth is checked in every branch, not only until the first plain value."""
+    deep = []
+    for _ in range(65):
+        deep = [deep]
+    response = admin_api.patch(
+        f"/api/v1/resumes/{resume.pk}/", {"parsed_data": [deep, 1, "x"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"parsed_data": ["JSON documents may nest at most 64 levels deep."]}

@@ -218,3 +218,115 @@ def test_the_transcript_list_shows_each_message_cut_to_80_characters(
     page = admin_client.get("/admin/interviews/interviewmessage/").text
     assert f'<td class="field-excerpt">{"x" * 80}</td>' in page
     assert f'<td class="field-excerpt">{"y" * 79}…</td>' in page
+
+
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
+
+
+def test_the_interview_page_shows_each_part_exactly(admin_client, assessment, candidate):
+    interview = services.start_interview(assessment.interview)
+    session = services.update_session(
+        interview.session,
+        conversation_memory={"notes": "n"},
+        skill_boundaries_identified={"python": "b"},
+        progression_state={"streak": 1},
+        current_difficulty_level="advanced",
+        questions_asked_count=3,
+    )
+    question, _ = services.append_message(
+        interview, message_type="ai_question", content_text="Q <1>?"
+    )
+    answer, _ = services.append_message(
+        interview,
+        message_type="candidate_response",
+        content_text="A & b",
+        response_time_seconds=17,
+        content_audio_url="https://audio.example.com/a.ogg",
+    )
+    action = baker.make(
+        AgentAction,
+        interview=interview,
+        agent_type="interviewer",
+        action="raise_difficulty",
+        status="succeeded",
+        rationale="Two <right>.",
+    )
+    session.refresh_from_db()
+
+    page = _page(admin_client, interview)
+
+    assert f'<a href="/admin/candidates/candidate/{candidate.pk}/change/">open</a>' in _readonly(
+        page, "candidate_link"
+    )
+    assert _readonly(page, "assessment_links") == (
+        f'<a href="/admin/assessments/assessmentresult/{assessment.pk}/change/">'
+        "Assessment 78.50 (Pending)</a>"
+    )
+    assert re.search(r'<div class="transcript">.*?</div></div></div>', page, re.S).group(0) == (
+        '<div class="transcript">'
+        '<div class="turn ai_question"><div class="meta">'
+        f"AI interviewer · #1 · {_when(question.created_at)}</div>"
+        '<div class="text">Q &lt;1&gt;?</div></div>'
+        '<div class="turn candidate_response"><div class="meta">'
+        f"Candidate · #2 · {_when(answer.created_at)} · answered in 17 s"
+        ' · <a href="https://audio.example.com/a.ogg" rel="noopener noreferrer">audio</a>'
+        '</div><div class="text">A &amp; b</div></div></div>'
+    )
+    assert _readonly(page, "session_state") == (
+        "<p>Difficulty <b>Advanced</b> · 3 questions asked · version "
+        f"{session.version} · last activity {_when(session.last_activity_at)} · "
+        f'<a href="/admin/interviews/interviewsession/{session.pk}/change/">session page</a></p>'
+        '<h4>Conversation memory</h4><pre class="json">{\n  &quot;notes&quot;: &quot;n&quot;\n}'
+        '</pre><h4>Skill boundaries</h4><pre class="json">{\n  &quot;python&quot;: '
+        "&quot;b&quot;\n}</pre><h4>Progression</h4>"
+        '<pre class="json">{\n  &quot;streak&quot;: 1\n}</pre>'
+    )
+    assert _readonly(page, "agent_actions") == (
+        "<table><thead><tr><th>When</th><th>Agent</th><th>Action</th><th>Status</th>"
+        "<th>Why</th></tr></thead><tbody><tr><td>"
+        f'<a href="/admin/interviews/agentaction/{action.pk}/change/">'
+        f"{_when(action.created_at)}</a></td><td>interviewer</td><td>raise_difficulty</td>"
+        "<td>succeeded</td><td>Two &lt;right&gt;.</td></tr></tbody></table>"
+    )
+    history = re.search(r'<table class="history">.*?</table>', page, re.S).group(0)
+    assert re.findall(r"<td>(insert|update)</td>", history) == ["update", "insert"]
+
+
+def test_an_interview_with_nothing_yet_says_so(admin_client, interview):
+    page = _page(admin_client, interview)
+    assert _readonly(page, "transcript") == "No messages yet."
+    assert _readonly(page, "agent_actions") == "—"
+    assert _readonly(page, "assessment_links") == "—"
+
+
+def test_the_candidate_page_lists_their_interviews_newest_first(admin_client, candidate):
+    older = services.start_interview(
+        services.create_interview(candidate=candidate, role_type="python")
+    )
+    newer = services.create_interview(candidate=candidate, role_type="react")
+
+    page = admin_client.get(f"/admin/candidates/candidate/{candidate.pk}/change/").text
+
+    def row(interview, role, status):
+        when = f"{interview.created_at:%Y-%m-%d %H:%M}"
+        return (
+            f'<div><a href="/admin/interviews/interview/{interview.pk}/change/">'
+            f"{role} interview</a> — {status}, {when}</div>"
+        )
+
+    overview = row(newer, "React", "Scheduled") + row(older, "Python", "In Progress")
+    assert f'<div class="readonly">{overview}</div>' in page
+
+
+def test_a_candidate_without_interviews_says_so(admin_client, candidate):
+    page = admin_client.get(f"/admin/candidates/candidate/{candidate.pk}/change/").text
+    assert _readonly(page, "interviews_overview") == "—"
+
+
+def _readonly(page: str, field: str) -> str:
+    """The rendered value of a read-only field (one without nested blocks)."""
+    [value] = re.findall(
+        rf'field-{field}">.*?<div class="readonly">(.*?)</div>\s*</div>', page, re.S
+    )
+    return value

@@ -97,6 +97,17 @@ class TestInterviews:
         assert response.status_code == 400
         assert response.json() == {"resume": ["The resume belongs to another candidate."]}
 
+    def test_a_resume_cannot_be_switched_to_another_candidates(
+        self, engine_api, interview, other_candidate
+    ):
+        foreign = other_candidate.resumes.get()
+        response = engine_api.patch(
+            f"/api/v1/interviews/{interview.pk}/", {"resume": str(foreign.pk)}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json() == {"resume": ["The resume belongs to another candidate."]}
+        assert Interview.objects.get(pk=interview.pk).resume_id == interview.resume_id
+
     def test_status_is_changed_only_by_the_moves(self, engine_api, interview):
         response = engine_api.patch(
             f"/api/v1/interviews/{interview.pk}/", {"status": "completed"}, format="json"
