@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from config.json import MAX_DEPTH, ExactJSONEncoder, depth_exceeds
+from config.json import MAX_DEPTH, depth_exceeds
 
 #: Writes the database refuses: a uniqueness or consistency rule broken by a change
 #: made meanwhile, or a value it cannot store. The API answers 409 / 400; the admin
@@ -60,7 +60,7 @@ def pretty_json(value) -> str:
     """A JSON document as indented, escaped HTML for a read-only admin field."""
     if value is None:
         return "—"
-    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, cls=ExactJSONEncoder)
+    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
     return format_html('<pre class="json">{}</pre>', text)
 
 

@@ -228,7 +228,7 @@ def test_the_ai_records_show_their_documents_pretty_printed(admin_client, everyt
     )
     action = everything["interviews/agentaction"]
     InterviewSession.objects.filter(pk=session.pk).update(
-        conversation_memory={"notes": "memory"},
+        conversation_memory={"notes": "memory", "b": 1, "aa": "Zoë"},
         skill_boundaries_identified={"python": "boundary"},
         progression_state={"streak": 2},
     )
@@ -241,7 +241,11 @@ def test_the_ai_records_show_their_documents_pretty_printed(admin_client, everyt
         return f'<pre class="json">{{\n  &quot;{key}&quot;: {value}\n}}</pre>'
 
     page = admin_client.get(f"/admin/interviews/interviewsession/{session.pk}/change/").text
-    assert _readonly(page, "memory") == pretty("notes", "&quot;memory&quot;")
+    # Keys in alphabetical order, text as written.
+    assert _readonly(page, "memory") == (
+        '<pre class="json">{\n  &quot;aa&quot;: &quot;Zoë&quot;,\n  &quot;b&quot;: 1,\n'
+        "  &quot;notes&quot;: &quot;memory&quot;\n}</pre>"
+    )
     assert _readonly(page, "boundaries") == pretty("python", "&quot;boundary&quot;")
     assert _readonly(page, "progression") == pretty("streak", "2")
     assert '<table class="history">' in _readonly(page, "history")

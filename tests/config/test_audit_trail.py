@@ -5,6 +5,8 @@ import re
 import pghistory
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from model_bakery import baker
 
 from assessments.models import AssessmentResult
@@ -144,6 +146,8 @@ def test_staff_read_the_history_on_the_page(admin_client, admin_user, candidate)
         cursor.execute("SELECT current_user")
         [role] = cursor.fetchone()
     Candidate.objects.filter(pk=candidate.pk).update(target_role="Data engineer")  # No user.
+    # A write that changes nothing shown (only bookkeeping) is listed without changes.
+    Candidate.objects.filter(pk=candidate.pk).update(updated_at=timezone.now())
     with pghistory.context(user=admin_user.pk):
         Candidate.objects.filter(pk=candidate.pk).update(
             full_name="Ada King", phone="+44 20 7946 0958"
@@ -152,19 +156,17 @@ def test_staff_read_the_history_on_the_page(admin_client, admin_user, candidate)
     page = admin_client.get(f"/admin/candidates/candidate/{candidate.pk}/change/").text
 
     [table] = re.findall(r'<table class="history">.*?</table>', page, re.S)
-    rows = re.findall(
-        r"<tr><td>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)</td><td>(\w+)</td><td>(.*?)</td>"
-        r"<td>(.*?)</td></tr>",
-        table,
-    )
+    events = Candidate.pgh_event_model.objects.filter(pgh_obj=candidate).order_by("-pgh_id")
+    when = [f"{event.pgh_created_at:%Y-%m-%d %H:%M:%S}" for event in events]
     # Newest first: when, what kind of event, who, what changed.
-    assert [row[1:] for row in rows] == [
+    rows = [
         (
             "update",
             "admin",
             "full_name: &#x27;Ada Lovelace&#x27; → &#x27;Ada King&#x27;; "
             "phone: &#x27;&#x27; → &#x27;+44 20 7946 0958&#x27;",
         ),
+        ("update", f"database role {role}", "—"),
         (
             "update",
             f"database role {role}",
@@ -172,3 +174,37 @@ def test_staff_read_the_history_on_the_page(admin_client, admin_user, candidate)
         ),
         ("insert", f"database role {role}", "created"),
     ]
+    assert table == (
+        '<table class="history"><thead><tr><th>When (UTC)</th><th>Event</th><th>Who</th>'
+        "<th>What changed</th></tr></thead><tbody>"
+        + "".join(
+            f"<tr><td>{at}</td><td>{label}</td><td>{who}</td><td>{changed}</td></tr>"
+            for at, (label, who, changed) in zip(when, rows, strict=True)
+        )
+        + "</tbody></table>"
+    )
+
+
+def test_the_history_section_takes_a_fixed_number_of_queries(
+    admin_client, admin_user, candidate, django_assert_max_num_queries
+):
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            admin_client.get(f"/admin/candidates/candidate/{candidate.pk}/change/")
+        return len(queries)
+
+    with pghistory.context(user=admin_user.pk):
+        Candidate.objects.filter(pk=candidate.pk).update(phone="+1 555 0100")
+    page_queries()  # Warm: sessions, permissions.
+    few = page_queries()
+    for number in range(1, 11):
+        with pghistory.context(user=admin_user.pk):
+            Candidate.objects.filter(pk=candidate.pk).update(phone=f"+1 555 01{number:02d}")
+    assert page_queries() == few
+
+
+def test_a_record_without_history_says_so(admin_client, candidate):
+    Candidate.pgh_event_model.objects.filter(pgh_obj=candidate).delete()
+    page = admin_client.get(f"/admin/candidates/candidate/{candidate.pk}/change/").text
+    assert re.search(r'field-history">.*?<div class="readonly">—</div>', page, re.S)
+    assert '<table class="history">' not in page
