@@ -197,11 +197,8 @@ class SoftDeleteAdmin(PortalModelAdmin):
 
     def get_queryset(self, request):
         # The deleted filter decides what shows; deleted rows stay reachable by URL.
-        queryset = self.model.all_objects.get_queryset()
-        ordering = self.get_ordering(request)
-        if ordering:
-            queryset = queryset.order_by(*ordering)
-        return self.defer_for_list(request, queryset)
+        # (The list orders itself by the admin's ordering, as every changelist does.)
+        return self.defer_for_list(request, self.model.all_objects.all())
 
     def get_list_filter(self, request):
         return [*super().get_list_filter(request), DeletedFilter]

@@ -5,10 +5,12 @@ import re
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from model_bakery import baker
 
 from assessments.models import AssessmentResult
 from config import admin as portal_admin
+from interviews import services
 from interviews.models import AgentAction, InterviewMessage, InterviewSession
 
 MODELS = [
@@ -257,3 +259,87 @@ def test_the_ai_records_show_their_documents_pretty_printed(admin_client, everyt
     page = admin_client.get(f"/admin/interviews/agentaction/{action.pk}/change/").text
     assert _readonly(page, "input_json") == pretty("asked", "1")
     assert _readonly(page, "output_json") == pretty("next", "2")
+
+
+def _count_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+
+
+@pytest.mark.parametrize(("estimate", "counted"), [(5, True), (6, False)])
+def test_the_estimate_is_used_only_above_the_limit(
+    admin_client, everything, monkeypatch, estimate, counted
+):
+    monkeypatch.setattr(portal_admin, "EXACT_COUNT_LIMIT", 5)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE pg_class SET reltuples = %s WHERE oid = 'candidates'::regclass", [estimate]
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get("/admin/candidates/candidate/?deleted=all").text
+
+    assert bool(_count_queries(queries)) is counted
+    shown = 1 if counted else estimate  # One candidate in fact; the estimate says otherwise.
+    assert f"{shown} candidate" in page
+
+
+def test_a_filtered_list_counts_one_past_the_limit(admin_client, everything, monkeypatch):
+    monkeypatch.setattr(portal_admin, "EXACT_COUNT_LIMIT", 5)
+    _add_rows(everything, 9)
+
+    page = admin_client.get("/admin/candidates/candidate/?deleted=no").text
+
+    # Ten live candidates; the count stops at six: enough to know there are more.
+    assert "6 candidates" in page
+
+
+def test_the_deleted_filter_offers_live_deleted_and_all(admin_client, everything):
+    page = admin_client.get("/admin/candidates/candidate/").text
+    section = re.search(r"By deleted.*?</ul>", page, re.S).group(0)
+    assert re.findall(r'<li( class="selected")?>\s*<a href="(.*?)"[^>]*>(.*?)</a>', section) == [
+        (' class="selected"', "?deleted=no", "Live only"),
+        ("", "?deleted=yes", "Deleted only"),
+        ("", "?deleted=all", "All"),
+    ]
+    chosen = admin_client.get("/admin/candidates/candidate/?deleted=yes").text
+    section = re.search(r"By deleted.*?</ul>", chosen, re.S).group(0)
+    assert re.findall(r'<li class="selected">\s*<a [^>]*>(.*?)</a>', section) == ["Deleted only"]
+
+
+def test_the_candidate_list_counts_each_ones_interviews(admin_client, interview, other_candidate):
+    services.create_interview(candidate=interview.candidate, role_type="react")
+    lonely = baker.make("candidates.Candidate", email="lonely@example.com", full_name="Lonely")
+
+    page = admin_client.get("/admin/candidates/candidate/").text
+
+    def count(candidate):
+        row = re.search(rf">{candidate.full_name}</a>.*?</tr>", page, re.S).group(0)
+        return re.search(r'<td class="field-interview_count">(\d+)</td>', row).group(1)
+
+    assert (count(interview.candidate), count(other_candidate), count(lonely)) == ("2", "1", "0")
+
+
+def test_assessments_are_not_added_from_the_admin(admin_client, db):
+    assert admin_client.get("/admin/assessments/assessmentresult/add/").status_code == 403
+
+
+def test_erasing_needs_the_delete_permission_not_a_superuser(client, make_staff, candidate):
+    client.force_login(make_staff("candidates.view_candidate", "candidates.delete_candidate"))
+    page = client.get("/admin/candidates/candidate/").text
+    assert '<option value="erase_selected">' in page
+    client.force_login(make_staff("candidates.view_candidate", username="viewer"))
+    page = client.get("/admin/candidates/candidate/").text
+    assert "erase_selected" not in page
+
+
+def test_a_change_page_loads_the_documents_with_the_row(admin_client, everything):
+    """Lists leave JSON out; a change page shows it, in the row's own query."""
+    resume = everything["candidates/resume"]
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(f"/admin/candidates/resume/{resume.pk}/change/")
+    lazy = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "resumes"."id", "resumes"."parsed_data" FROM')
+    ]
+    assert lazy == []

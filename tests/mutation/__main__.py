@@ -96,6 +96,55 @@ def mutate_decorated_functions() -> None:
     file_mutation.function_trampoline_arrangement = arrange_with_undecorated_copies
 
 
+def time_out_only_the_worker_that_ran_late() -> None:
+    """Signal a late worker, never a process that later got its pid.
+
+    mutmut keeps each worker's deadline by pid and signals that pid when it passes,
+    even if the worker ended long before: after some thousand forks the pid belongs
+    to a newer worker, which then reports a timeout it never had. psutil remembers
+    which process a pid named (by its start time) and refuses to signal another.
+    """
+    import contextlib
+    import heapq
+    import signal
+    import threading
+    import time
+
+    import psutil
+    from mutmut.workers import isolation
+
+    deadlines: list[tuple[float, int, psutil.Process]] = []
+    changed = threading.Condition()
+
+    def expire() -> None:
+        with changed:
+            while True:
+                while not deadlines:
+                    changed.wait()
+                now = time.time()
+                while deadlines and deadlines[0][0] <= now:
+                    _deadline, _pid, process = heapq.heappop(deadlines)
+                    # Refused if it ended in time: the pid may be another process's now.
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        process.send_signal(signal.SIGXCPU)
+                if deadlines:
+                    changed.wait(timeout=max(0.0, deadlines[0][0] - now))
+
+    def register_timeout(pid: int, timeout_s: float) -> None:
+        try:
+            process = psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            return  # Already over.
+        with changed:
+            if not getattr(register_timeout, "started", False):
+                threading.Thread(target=expire, daemon=True).start()
+                register_timeout.started = True
+            heapq.heappush(deadlines, (time.time() + timeout_s, pid, process))
+            changed.notify()
+
+    isolation.register_timeout = register_timeout
+
+
 def run_fastest_tests_first() -> None:
     """Hand each mutant's tests to pytest fastest first.
 
@@ -146,6 +195,7 @@ def run(arguments: list[str]) -> None:
     try:
         mutate_decorated_functions()
         run_fastest_tests_first()
+        time_out_only_the_worker_that_ran_late()
         from mutmut.__main__ import cli
 
         cli(["run", *arguments])
