@@ -155,6 +155,12 @@ MATRIX = [
     ("candidate", "post", "/interviews/{interview}/complete/", None, 403),
     ("recruiter", "post", "/interviews/{interview}/complete/", None, 403),
     ("engine", "post", "/interviews/{interview}/complete/", None, 200),
+    # Each move needs change_interview: viewing it is not enough.
+    ("recruiter", "post", "/interviews/{interview}/start/", None, 403),
+    ("recruiter", "post", "/interviews/{interview}/abandon/", None, 403),
+    ("engine", "post", "/interviews/{interview}/abandon/", None, 200),
+    # Allowed to try; the interview is already running (SPEC §3's moves).
+    ("engine", "post", "/interviews/{interview}/start/", None, 409),
     ("recruiter", "get", "/interviews/{interview}/", None, 200),
     # Sessions: not for candidates; written by the engine only.
     ("candidate", "get", "/interviews/{interview}/session/", None, 403),
