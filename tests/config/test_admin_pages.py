@@ -166,6 +166,9 @@ def _add_rows(everything, count):
             interview=extra_interview,
             overall_score=50,
             skill_scores={"react": {"score": 50}},
+            # Reviewed, each by a reviewer of its own: the list names them.
+            review_status="approved",
+            reviewed_by=baker.make(User, username=f"reviewer-of-{extra.full_name}"),
         )
 
 
