@@ -318,6 +318,20 @@ class TestSession:
         session = InterviewSession.objects.get(interview=interview)
         assert (session.version, session.questions_asked_count) == (2, 1)
 
+    @pytest.mark.parametrize("claimed", [1, 50])
+    def test_clients_cannot_set_the_version(self, engine_api, interview, claimed):
+        """Only the database moves it, so a client cannot rewind or skip past a writer."""
+        response = engine_api.patch(
+            _session_url(interview),
+            {"version": claimed, "questions_asked_count": 2},
+            format="json",
+            HTTP_IF_MATCH='"1"',
+        )
+
+        assert response.status_code == 200
+        assert (response["ETag"], response.json()["version"]) == ('"2"', 2)
+        assert InterviewSession.objects.get(interview=interview).version == 2
+
     def test_if_match_star_writes_whatever_the_version(self, engine_api, interview):
         services.update_session(interview.session, questions_asked_count=1)
 
