@@ -346,3 +346,27 @@ def test_a_change_page_loads_the_documents_with_the_row(admin_client, everything
         if q["sql"].startswith('SELECT "resumes"."id", "resumes"."parsed_data" FROM')
     ]
     assert lazy == []
+
+
+#: SPEC §5: each list filters by its status fields, roles, levels and dates.
+LIST_FILTERS = {
+    "candidates/candidate": ["status", "experience level", "created at", "deleted"],
+    "candidates/resume": ["parsing status", "uploaded at", "deleted"],
+    "interviews/interview": ["status", "role type", "created at", "started at", "deleted"],
+    "interviews/interviewsession": ["current difficulty level", "last activity at"],
+    "interviews/interviewmessage": ["message type", "created at"],
+    "interviews/agentaction": ["agent type", "status", "created at"],
+    "assessments/assessmentresult": [
+        "review status",
+        "role type",
+        "generated at",
+        "reviewed at",
+        "deleted",
+    ],
+}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_each_list_offers_its_filters(admin_client, everything, model):
+    page = admin_client.get(f"/admin/{model}/").text
+    assert re.findall(r'data-filter-title="([^"]*)"', page) == LIST_FILTERS[model]
