@@ -191,7 +191,7 @@ class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = InterviewMessage.objects.all()
     serializer_class = InterviewMessageSerializer
     filterset_class = MessageFilter
-    ordering_fields = ["sequence_number", "created_at"]
+    ordering_fields = ["sequence_number", "created_at", "updated_at"]
     ordering = ["sequence_number"]
     candidate_actions = ("list",)
 

@@ -4,8 +4,10 @@ import re
 
 import pytest
 import yaml
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import models
 from model_bakery import baker
 
 from candidates.models import Candidate
@@ -164,6 +166,34 @@ class TestErrors:
         newest_first = admin_api.get("/api/v1/candidates/?ordering=-created_at").json()["results"]
         assert [row["id"] for row in oldest_first] == [str(first.pk), str(second.pk)]
         assert [row["id"] for row in newest_first] == [str(second.pk), str(first.pk)]
+
+    @pytest.mark.parametrize(
+        ("path", "model"),
+        [
+            ("/api/v1/candidates/", "candidates.Candidate"),
+            ("/api/v1/resumes/", "candidates.Resume"),
+            ("/api/v1/interviews/", "interviews.Interview"),
+            ("/api/v1/interviews/{interview}/messages/", "interviews.InterviewMessage"),
+            ("/api/v1/agent-actions/", "interviews.AgentAction"),
+            ("/api/v1/assessments/", "assessments.AssessmentResult"),
+        ],
+    )
+    def test_every_list_orders_by_each_of_its_timestamps(self, admin_api, interview, path, model):
+        """SPEC §4.3: every list is ?ordering=-able on its timestamps (the soft-delete
+        time is staff bookkeeping, not a timestamp of the record)."""
+        timestamps = [
+            field.name
+            for field in apps.get_model(model)._meta.fields
+            if isinstance(field, models.DateTimeField) and field.name != "deleted_at"
+        ]
+        url = path.format(interview=interview.pk)
+        answers = {
+            term: admin_api.get(url, {"ordering": term}).status_code
+            for name in timestamps
+            for term in (name, f"-{name}")
+        }
+        assert answers == dict.fromkeys(answers, 200)
+        assert {"created_at", "updated_at"} <= set(timestamps)
 
 
 class TestSchema:
