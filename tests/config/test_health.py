@@ -26,6 +26,19 @@ def test_probes_answer_get_and_head_only(client, path):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("path", "status"), [("/healthz", 200), ("/readyz", 200), ("/", 301)])
+def test_probes_answer_plain_http_where_everything_else_is_sent_to_https(
+    client, settings, path, status
+):
+    """Probes come from inside the cluster over plain HTTP (SECURE_REDIRECT_EXEMPT)."""
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(path)
+    assert response.status_code == status
+    if status == 301:
+        assert response["Location"] == f"https://testserver{path}"
+
+
+@pytest.mark.django_db
 def test_readyz_is_ok_when_everything_is(client):
     response = client.get("/readyz")
     assert response.status_code == 200

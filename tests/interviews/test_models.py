@@ -269,9 +269,15 @@ def test_an_interview_cannot_use_another_candidates_resume(interview, candidate)
     )
 
 
-def test_deleting_a_resume_only_clears_the_interviews_link(interview, resume):
-    resume.delete()
-    interview.refresh_from_db()
+@pytest.mark.parametrize("by", ["orm", "sql"])
+def test_deleting_a_resume_only_clears_the_interviews_link(interview, resume, by):
+    if by == "orm":
+        resume.delete()
+    else:  # The database's own rule (interviews_resume_of_candidate_fk), for plain SQL.
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM resumes WHERE id = %s", [resume.pk])
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    interview = Interview.objects.get(pk=interview.pk)
     assert interview.resume_id is None
     assert interview.candidate_id == resume.candidate_id
 
