@@ -47,7 +47,7 @@ def test_the_page_shows_every_document_of_the_ai_beside_the_scores(admin_client,
     assessment.strengths = ["generators"]
     assessment.weaknesses = ["sql"]
     assessment.integrity_flags = []
-    assessment.recommended_actions = None
+    assessment.recommended_actions = ["advance_to_onsite"]
     assessment.save()
 
     page = admin_client.get(_change_url(assessment)).text
@@ -71,7 +71,9 @@ def test_the_page_shows_every_document_of_the_ai_beside_the_scores(admin_client,
         '<h4>Strengths</h4><pre class="json">[\n  &quot;generators&quot;\n]</pre>'
         '<h4>Weaknesses</h4><pre class="json">[\n  &quot;sql&quot;\n]</pre>'
         '<h4>Integrity flags</h4><pre class="json">[]</pre>'
-        "<h4>Recommended next steps</h4>—</div></div>"
+        "<h4>Recommended next steps</h4>"
+        '<pre class="json">[\n  &quot;advance_to_onsite&quot;\n]</pre>'
+        "</div></div>"
     )
     # The change history, from the audit trail: created, then the documents added.
     history = re.search(r'<table class="history">.*?</table>', page, re.S).group(0)

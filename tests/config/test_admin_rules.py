@@ -121,6 +121,17 @@ def test_erasing_from_the_admin_records_who_and_says_how_many(
     }
 
 
+def test_an_interview_without_a_candidate_is_told_only_that(admin_client, resume):
+    """The resume cannot be checked against a candidate not given: no second error."""
+    response = admin_client.post(
+        "/admin/interviews/interview/add/",
+        {"resume": str(resume.pk), "role_type": "python", "total_tokens_used": 0, "cost_usd": "0"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].errors == {"candidate": ["This field is required."]}
+    assert not Interview.objects.exists()
+
+
 def test_an_interview_added_in_the_admin_gets_its_session(admin_client, candidate, resume):
     response = admin_client.post(
         "/admin/interviews/interview/add/",

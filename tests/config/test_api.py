@@ -159,6 +159,15 @@ class TestErrors:
             "ordering": ["Cannot order by email; choose from created_at, full_name, updated_at."]
         }
 
+    def test_ordering_names_every_unknown_field(self, admin_api, db):
+        response = admin_api.get("/api/v1/candidates/?ordering=email,-created_at,-phone")
+        assert response.status_code == 400
+        assert response.json() == {
+            "ordering": [
+                "Cannot order by email, -phone; choose from created_at, full_name, updated_at."
+            ]
+        }
+
     def test_ordering_by_timestamps(self, admin_api, db):
         first = Candidate.objects.create(email="first@example.com", full_name="First")
         second = Candidate.objects.create(email="second@example.com", full_name="Second")
@@ -240,6 +249,17 @@ class TestSchema:
 
 
 class TestHostileJSON:
+    def test_a_body_is_read_in_the_charset_its_request_declares(self, admin_api):
+        body = '{"email": "zoe@example.com", "full_name": "Zoë Ångström"}'.encode("latin-1")
+        response = admin_api.generic(
+            "POST",
+            "/api/v1/candidates/",
+            body,
+            content_type="application/json; charset=iso-8859-1",
+        )
+        assert response.status_code == 201, response.content
+        assert Candidate.objects.get().full_name == "Zoë Ångström"
+
     @pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/api/v1/candidates/"])
     def test_a_body_nested_past_the_stack_answers_400(self, admin_api, path):
         response = admin_api.generic("POST", path, "[" * 50_000, content_type="application/json")

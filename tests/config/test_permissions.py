@@ -221,6 +221,15 @@ def test_a_move_needs_the_interview_change_permission(make_staff, world):
     assert Interview.objects.get(pk=world["interview"]).status == "completed"
 
 
+def test_a_staff_login_linked_to_a_candidate_record_acts_as_staff(make_staff, world):
+    """Only non-staff logins are narrowed to their own record (SPEC §4.2)."""
+    staff = make_staff("candidates.view_candidate", username="linked")
+    Candidate.objects.filter(pk=world["candidate"]).update(user=staff)
+    response = _client(staff).get(f"/api/v1/candidates/{world['other']}/")
+    assert response.status_code == 200
+    assert response.json()["id"] == str(world["other"])
+
+
 def _api_views(patterns, prefix=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):

@@ -263,7 +263,10 @@ def test_the_interview_page_shows_each_part_exactly(admin_client, assessment, ca
         f'<a href="/admin/assessments/assessmentresult/{assessment.pk}/change/">'
         "Assessment 78.50 (Pending)</a>"
     )
-    assert re.search(r'<div class="transcript">.*?</div></div></div>', page, re.S).group(0) == (
+    transcript = re.search(
+        r'<div class="readonly">(<div class="transcript">.*?</div></div></div>)</div>', page, re.S
+    )
+    assert transcript.group(1) == (
         '<div class="transcript">'
         '<div class="turn ai_question"><div class="meta">'
         f"AI interviewer · #1 · {_when(question.created_at)}</div>"
@@ -291,6 +294,20 @@ def test_the_interview_page_shows_each_part_exactly(admin_client, assessment, ca
     )
     history = re.search(r'<table class="history">.*?</table>', page, re.S).group(0)
     assert re.findall(r"<td>(insert|update)</td>", history) == ["update", "insert"]
+
+
+def test_each_agent_action_is_a_row_of_one_table(admin_client, interview):
+    for action in ("ask_question", "raise_difficulty"):
+        baker.make(
+            AgentAction,
+            interview=interview,
+            agent_type="interviewer",
+            action=action,
+            status="succeeded",
+        )
+    table = _readonly(_page(admin_client, interview), "agent_actions")
+    # Between the rows: the header's end, then nothing.
+    assert re.findall(r"</tr>(.*?)<tr><td>", table) == ["</thead><tbody>", ""]
 
 
 def test_an_interview_with_nothing_yet_says_so(admin_client, interview):

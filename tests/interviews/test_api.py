@@ -420,6 +420,19 @@ class TestTranscript:
         assert [first.json()["sequence_number"], second.json()["sequence_number"]] == [1, 2]
         assert second.json()["session"] == str(interview_in_progress.session.pk)
 
+    def test_an_append_takes_a_fixed_number_of_queries(
+        self, engine_api, interview_in_progress, django_assert_num_queries
+    ):
+        url = _messages_url(interview_in_progress)
+        engine_api.post(url, {"message_type": "ai_question", "content_text": "Q1"}, format="json")
+        # The interview; in a savepoint: it again, locked, with its session; the last
+        # number; the insert.
+        with django_assert_num_queries(6):
+            response = engine_api.post(
+                url, {"message_type": "ai_question", "content_text": "Q2"}, format="json"
+            )
+        assert response.status_code == 201
+
     def test_reads_are_ordered_and_follow_with_after(self, engine_api, interview_in_progress):
         url = _messages_url(interview_in_progress)
         for number in range(1, 6):
