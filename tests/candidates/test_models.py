@@ -53,6 +53,18 @@ def test_full_clean_reports_invalid_candidate_field(candidate, field, value):
     assert list(excinfo.value.message_dict) == [field]
 
 
+def test_full_clean_lower_cases_and_strips_the_email(db):
+    candidate = Candidate(email="  Grace.Hopper@EXAMPLE.com ", full_name="Grace Hopper")
+    candidate.full_clean()
+    assert candidate.email == "grace.hopper@example.com"
+
+
+def test_full_clean_reports_a_missing_email_on_the_field(db):
+    with pytest.raises(ValidationError) as excinfo:
+        Candidate(email=None, full_name="Nobody").full_clean()
+    assert excinfo.value.message_dict == {"email": ["This field cannot be null."]}
+
+
 def test_full_clean_reports_duplicate_email_in_another_case_on_the_field(candidate):
     other = Candidate(email="Ada.Lovelace@EXAMPLE.com", full_name="Another Ada")
     with pytest.raises(ValidationError) as excinfo:
