@@ -25,11 +25,8 @@ class LowercaseEmailField(models.EmailField):
     """An email address kept lower-cased, in Python and in every lookup."""
 
     def to_python(self, value):
+        # CharField.get_prep_value runs to_python: saves and lookups pass through here too.
         value = super().to_python(value)
-        return value.strip().lower() if isinstance(value, str) else value
-
-    def get_prep_value(self, value):
-        value = super().get_prep_value(value)
         return value.strip().lower() if isinstance(value, str) else value
 
 
