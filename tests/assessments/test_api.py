@@ -944,6 +944,9 @@ def test_list_without_filters_holds_only_live_rows(admin_api, scored):
         ({"skill_scores__has_key": "python"}, {"ada", "ada-2"}),
         ({"skill_scores__has_key": "react"}, {"grace"}),
         ({"skill_scores__has_key": "cobol"}, set()),
+        # Top-level keys only: not a value, not a nested key.
+        ({"skill_scores__has_key": "advanced"}, set()),
+        ({"skill_scores__has_key": "score"}, set()),
         ({"integrity_flags__contains": '["tab_switching"]'}, {"ada"}),
         ({"integrity_flags__contains": '["tab_switching", "long_pause"]'}, {"ada"}),
         ({"integrity_flags__contains": '["copy_paste"]'}, {"ada-2"}),

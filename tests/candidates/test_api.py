@@ -1230,6 +1230,9 @@ ADA, GRACE, LINUS = "ada.lovelace@example.com", "grace.hopper@example.com", "lin
             {GRACE},
         ),
         ({"created_after": "2024-03-10T13:00:00+02:00"}, {GRACE, LINUS}),
+        # Both bounds include the instant itself.
+        ({"created_after": "2024-03-10T12:00:00Z"}, {GRACE, LINUS}),
+        ({"created_before": "2024-03-10T12:00:00Z"}, {ADA, GRACE}),
         ({"status": "active", "skills": "python"}, {ADA}),
     ],
 )

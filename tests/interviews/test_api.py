@@ -136,6 +136,10 @@ class TestInterviews:
         assert ids("role_type=react") == {str(other_candidate.interviews.get().pk)}
         assert len(ids("created_after=2000-01-01T00:00:00Z")) == 2
         assert ids("created_before=2000-01-01T00:00:00Z") == set()
+        # Both bounds include the instant itself.
+        Interview.objects.filter(pk=interview.pk).update(created_at="2024-03-10T12:00:00Z")
+        assert len(ids("created_after=2024-03-10T12:00:00Z")) == 2
+        assert ids("created_before=2024-03-10T12:00:00Z") == {str(interview.pk)}
 
     @pytest.mark.parametrize(
         ("query", "errors"),
