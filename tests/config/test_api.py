@@ -168,6 +168,12 @@ class TestErrors:
             ]
         }
 
+    def test_lists_are_newest_first_unless_asked(self, admin_api, db):
+        first = Candidate.objects.create(email="first@example.com", full_name="First")
+        second = Candidate.objects.create(email="second@example.com", full_name="Second")
+        rows = admin_api.get("/api/v1/candidates/").json()["results"]
+        assert [row["id"] for row in rows] == [str(second.pk), str(first.pk)]
+
     def test_ordering_by_timestamps(self, admin_api, db):
         first = Candidate.objects.create(email="first@example.com", full_name="First")
         second = Candidate.objects.create(email="second@example.com", full_name="Second")
