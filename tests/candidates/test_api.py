@@ -1077,6 +1077,21 @@ def test_erase_replaces_answers_and_drops_audio_but_keeps_questions(
     assert session.conversation_memory is None
 
 
+def test_erase_reaches_the_transcripts_of_soft_deleted_interviews(
+    admin_api, erasable, interview_in_progress
+):
+    interview_in_progress.soft_delete(reason="duplicate")
+
+    admin_api.post(candidate_url(erasable, "erase"))
+
+    answer = InterviewMessage.objects.get(
+        interview=interview_in_progress, message_type="candidate_response"
+    )
+    assert (answer.content_text, answer.content_audio_url) == ("[erased]", None)
+    session = InterviewSession.objects.get(interview=interview_in_progress)
+    assert session.conversation_memory is None
+
+
 def test_erase_deactivates_the_login_and_deletes_its_tokens(admin_api, erasable):
     login_pk = erasable.user_id
 
