@@ -88,6 +88,18 @@ def test_transcripts_past_the_retention_period_are_erased(settings, old_and_new,
     assert list(old.messages.values_list("sequence_number", flat=True)) == [1, 2]
 
 
+def test_soft_deleted_interviews_are_purged_too(settings, old_and_new):
+    settings.TRANSCRIPT_RETENTION_DAYS = 365
+    old, _new = old_and_new
+    old.soft_delete(reason="duplicate")
+
+    assert _purge().startswith("Purged 2 messages of 1 interviews")
+
+    assert {m.content_text for m in InterviewMessage.objects.filter(interview=old)} == {
+        services.EXPIRED_TEXT
+    }
+
+
 def test_running_again_purges_nothing_new(settings, old_and_new):
     settings.TRANSCRIPT_RETENTION_DAYS = 365
     _purge()
