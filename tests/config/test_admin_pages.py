@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from model_bakery import baker
@@ -370,3 +370,42 @@ LIST_FILTERS = {
 def test_each_list_offers_its_filters(admin_client, everything, model):
     page = admin_client.get(f"/admin/{model}/").text
     assert re.findall(r'data-filter-title="([^"]*)"', page) == LIST_FILTERS[model]
+
+
+#: The bulk actions each kind of staff is offered, list by list: recruiters (who view
+#: everything) export candidates and nothing else; superusers get every action.
+RECRUITER_ACTIONS = {"candidates/candidate": ["export_csv"]}
+ALL_ACTIONS = {
+    "candidates/candidate": [
+        "soft_delete_selected",
+        "restore_selected",
+        "erase_selected",
+        "export_csv",
+    ],
+    "candidates/resume": ["soft_delete_selected", "restore_selected"],
+    "interviews/interview": [
+        "soft_delete_selected",
+        "restore_selected",
+        "start_selected",
+        "complete_selected",
+        "abandon_selected",
+    ],
+    "assessments/assessmentresult": ["soft_delete_selected", "restore_selected"],
+}
+
+
+def _offered_actions(page: str) -> list[str]:
+    select = re.search(r'<select name="action".*?</select>', page, re.S)
+    return re.findall(r'<option value="(\w+)"', select.group(0)) if select else []
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_each_list_offers_each_caller_only_the_actions_they_may_run(
+    client, admin_client, everything, model
+):
+    recruiter = User.objects.create_user("recruiter", password="x9-unused", is_staff=True)
+    recruiter.groups.add(Group.objects.get(name="Recruiters"))
+    client.force_login(recruiter)
+
+    assert _offered_actions(client.get(f"/admin/{model}/").text) == RECRUITER_ACTIONS.get(model, [])
+    assert _offered_actions(admin_client.get(f"/admin/{model}/").text) == ALL_ACTIONS.get(model, [])
