@@ -309,3 +309,28 @@ class TestHostileJSON:
         }
         resume.refresh_from_db()
         assert resume.parsed_data is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/candidates/{candidate}/restore/",
+        "/api/v1/candidates/{candidate}/erase/",
+        "/api/v1/interviews/{interview}/start/",
+        "/api/v1/interviews/{interview}/complete/",
+        "/api/v1/interviews/{interview}/abandon/",
+        "/api/v1/assessments/{assessment}/review/",
+    ],
+)
+def test_actions_that_write_answer_post_only(admin_api, assessment, path):
+    interview = assessment.interview
+    candidate = interview.candidate
+    candidate.soft_delete(reason="to restore")
+    url = path.format(candidate=candidate.pk, interview=interview.pk, assessment=assessment.pk)
+
+    response = admin_api.get(url)
+
+    assert response.status_code == 405
+    assert response.json() == {"detail": 'Method "GET" not allowed.'}
+    stored = Candidate.all_objects.get(pk=candidate.pk)
+    assert (stored.is_deleted, stored.is_erased) == (True, False)

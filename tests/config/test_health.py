@@ -42,6 +42,7 @@ def test_probes_answer_plain_http_where_everything_else_is_sent_to_https(
 def test_readyz_is_ok_when_everything_is(client):
     response = client.get("/readyz")
     assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
     assert response.json() == {
         "status": "ok",
         "checks": {"database": "ok", "write": "ok", "migrations": "ok"},
