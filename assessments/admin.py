@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from assessments import services
 from assessments.models import SCORE, AssessmentResult
-from config.admin import (
+from core.admin import (
     RECORD_FIELDS,
     RECORD_FIELDSET,
     REFUSED_WRITES,

@@ -2,7 +2,7 @@ from django import forms
 from django_filters import rest_framework as filters
 
 from assessments.models import AssessmentResult
-from config.json import loads_strict
+from core.json import loads_strict
 
 
 class JSONQueryField(forms.CharField):

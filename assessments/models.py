@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from config.models import (
+from core.models import (
     BaseModel,
     JSONDocumentField,
     SoftDeleteModel,

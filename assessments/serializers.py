@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from assessments.models import SCORE, AssessmentResult
-from config.api import ModelCleanMixin, PortalSerializer, StrictCharField
+from core.api import ModelCleanMixin, PortalSerializer, StrictCharField
 from interviews.models import Interview
 
 REVIEW_FIELDS = ["review_status", "reviewed_by", "reviewed_at", "final_score", "review_notes"]

@@ -7,9 +7,8 @@ from assessments import services
 from assessments.filters import AssessmentFilter
 from assessments.models import AssessmentResult
 from assessments.serializers import AssessmentResultSerializer, ReviewSerializer
-from candidates.views import SoftDeleteDestroyMixin
-from config.api import UUID_LOOKUP
-from config.openapi import ERRORS, documented_crud
+from core.api import UUID_LOOKUP, SoftDeleteDestroyMixin
+from core.openapi import ERRORS, documented_crud
 
 
 @documented_crud(AssessmentResultSerializer)

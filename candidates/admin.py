@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from candidates import services
 from candidates.models import Candidate, Resume
-from config.admin import RECORD_FIELDSET, RestoreRefused, SoftDeleteAdmin, audit_history
+from core.admin import RECORD_FIELDSET, RestoreRefused, SoftDeleteAdmin, audit_history
 
 CSV_COLUMNS = [
     "id",

@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from candidates.validators import validate_http_url, validate_timezone_name
-from config.models import (
+from core.models import (
     BaseModel,
     JSONDocumentField,
     SoftDeleteModel,

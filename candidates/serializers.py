@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from candidates.models import Candidate, Resume
-from config.api import ModelCleanMixin, PortalSerializer, StrictCharField
+from core.api import ModelCleanMixin, PortalSerializer, StrictCharField
 
 
 class CandidateSerializer(ModelCleanMixin, PortalSerializer):

@@ -7,25 +7,10 @@ from candidates import services
 from candidates.filters import CandidateFilter, ResumeFilter
 from candidates.models import Candidate, Resume
 from candidates.serializers import CandidateSerializer, ResumeSerializer
-from config.api import UUID_LOOKUP, Conflict, candidate_of
-from config.openapi import CONFLICT, ERRORS, documented_crud
+from core.api import UUID_LOOKUP, Conflict, SoftDeleteDestroyMixin, candidate_of
+from core.openapi import CONFLICT, ERRORS, documented_crud
 
 MANAGE_ACTIONS = ("restore", "erase")
-
-
-class SoftDeleteDestroyMixin(mixins.DestroyModelMixin):
-    """DELETE hides the row (204); ``?reason=`` is recorded with it.
-
-    Deleting a row that is already deleted changes nothing: the first deletion's
-    who, when and why stay on record, also when two deletions race (``soft_delete``
-    writes only a live row).
-    """
-
-    def perform_destroy(self, instance):
-        reason = self.request.query_params.get("reason", "")
-        if "\x00" in reason:
-            raise exceptions.ValidationError({"reason": ["May not contain NUL characters."]})
-        instance.soft_delete(by=self.request.user, reason=reason)
 
 
 @documented_crud(CandidateSerializer)

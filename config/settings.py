@@ -44,10 +44,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "pghistory",
-    "config",
+    "core",
     "candidates",
     "interviews",
     "assessments",
+    "privacy",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -60,7 +62,7 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,7 +85,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------
 # DATABASE_URL selects the server. Without it the project runs its own PostgreSQL
-# (config/embedded_postgres) with its data in EMBEDDED_DATABASE_DIR.
+# (ops/embedded_postgres) with its data in EMBEDDED_DATABASE_DIR.
 EMBEDDED_DATABASE_DIR = Path(env("EMBEDDED_DATABASE_DIR", default=str(BASE_DIR / ".pgdata")))
 EMBEDDED_DATABASE_NAME = "candidates_portal"
 
@@ -94,7 +96,7 @@ if env("DATABASE_URL", default=""):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "config.embedded_postgres",
+            "ENGINE": "ops.embedded_postgres",
             "NAME": EMBEDDED_DATABASE_NAME,
         }
     }
@@ -134,7 +136,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "config.password_validation.LetterAndDigitValidator"},
+    {"NAME": "core.password_validation.LetterAndDigitValidator"},
 ]
 
 # --- REST API --------------------------------------------------------------------------
@@ -144,20 +146,20 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["config.api.PortalPermission"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.PortalPermission"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "config.api.StrictOrderingFilter",
+        "core.api.StrictOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         # Password guessing on the token endpoint, per client address.
         "auth_token": env("AUTH_TOKEN_THROTTLE_RATE", default="20/minute"),

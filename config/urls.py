@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config import health
-from config.auth import ObtainTokenView
+from core import health
+from core.auth import ObtainTokenView
 
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
@@ -21,5 +21,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler404 = "config.middleware.not_found"
-handler500 = "config.middleware.server_error"
+handler404 = "core.middleware.not_found"
+handler500 = "core.middleware.server_error"

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from config.admin import (
+from core.admin import (
     RECORD_FIELDSET,
     REFUSED_MESSAGE,
     REFUSED_WRITES,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from candidates.models import Candidate, Resume
 from candidates.validators import validate_http_url
-from config.models import (
+from core.models import (
     AliveManager,
     AllRowsManager,
     BaseModel,

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from candidates.models import Candidate, Resume
-from config.api import ModelCleanMixin, PortalSerializer
+from core.api import ModelCleanMixin, PortalSerializer
 from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
 
 

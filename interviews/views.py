@@ -13,9 +13,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from candidates.views import SoftDeleteDestroyMixin
-from config.api import UUID_LOOKUP, Conflict, PreconditionFailed, candidate_of
-from config.openapi import CONFLICT, DETAIL, ERRORS, documented_crud
+from core.api import (
+    UUID_LOOKUP,
+    Conflict,
+    PreconditionFailed,
+    SoftDeleteDestroyMixin,
+    candidate_of,
+)
+from core.openapi import CONFLICT, DETAIL, ERRORS, documented_crud
 from interviews import services
 from interviews.filters import AgentActionFilter, InterviewFilter, MessageFilter
 from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession

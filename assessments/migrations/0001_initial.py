@@ -1,5 +1,5 @@
-import config.json
-import config.models
+import core.json
+import core.models
 import django.contrib.postgres.functions
 import django.contrib.postgres.indexes
 import django.core.validators
@@ -38,12 +38,12 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        auto_now_add=True, db_default=config.models.TransactionNow()
+                        auto_now_add=True, db_default=core.models.TransactionNow()
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=config.models.TransactionNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.models.TransactionNow()),
                 ),
                 ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
                 (
@@ -64,33 +64,33 @@ class Migration(migrations.Migration):
                 (
                     "skill_scores",
                     models.JSONField(
-                        encoder=config.json.ExactJSONEncoder,
+                        encoder=core.json.ExactJSONEncoder,
                         help_text='A JSON object, e.g. {"python": {"score": 82, "level": "advanced"}}.',
                     ),
                 ),
                 (
                     "skill_boundary_map",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "strengths",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "weaknesses",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "integrity_flags",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "ai_reasoning",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "recommended_actions",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "integrity_score",
@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
                 (
                     "generated_at",
                     models.DateTimeField(
-                        db_default=config.models.TransactionNow(), default=django.utils.timezone.now
+                        db_default=core.models.TransactionNow(), default=django.utils.timezone.now
                     ),
                 ),
                 (

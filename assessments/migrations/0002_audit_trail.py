@@ -1,7 +1,7 @@
 """The audit trail: event tables and the triggers that fill them (pghistory)."""
 
-import config.json
-import config.models
+import core.json
+import core.models
 import django.contrib.postgres.functions
 import django.core.validators
 import django.db.models.deletion
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ("pgh_label", models.TextField(help_text="The event label.")),
                 (
                     "pgh_db_user",
-                    models.TextField(db_default=config.models.DatabaseUser(), editable=False),
+                    models.TextField(db_default=core.models.DatabaseUser(), editable=False),
                 ),
                 (
                     "id",
@@ -55,12 +55,12 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        auto_now_add=True, db_default=config.models.TransactionNow()
+                        auto_now_add=True, db_default=core.models.TransactionNow()
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=config.models.TransactionNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.models.TransactionNow()),
                 ),
                 ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
                 (
@@ -81,33 +81,33 @@ class Migration(migrations.Migration):
                 (
                     "skill_scores",
                     models.JSONField(
-                        encoder=config.json.ExactJSONEncoder,
+                        encoder=core.json.ExactJSONEncoder,
                         help_text='A JSON object, e.g. {"python": {"score": 82, "level": "advanced"}}.',
                     ),
                 ),
                 (
                     "skill_boundary_map",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "strengths",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "weaknesses",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "integrity_flags",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "ai_reasoning",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "recommended_actions",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "integrity_score",
@@ -125,7 +125,7 @@ class Migration(migrations.Migration):
                 (
                     "generated_at",
                     models.DateTimeField(
-                        db_default=config.models.TransactionNow(), default=django.utils.timezone.now
+                        db_default=core.models.TransactionNow(), default=django.utils.timezone.now
                     ),
                 ),
                 (

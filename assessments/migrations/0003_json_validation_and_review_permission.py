@@ -1,5 +1,5 @@
-import config.json
-import config.models
+import core.json
+import core.models
 from django.db import migrations, models
 
 
@@ -22,9 +22,9 @@ class Migration(migrations.Migration):
             name="ai_reasoning",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -32,9 +32,9 @@ class Migration(migrations.Migration):
             name="integrity_flags",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -42,9 +42,9 @@ class Migration(migrations.Migration):
             name="recommended_actions",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -52,18 +52,18 @@ class Migration(migrations.Migration):
             name="skill_boundary_map",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
             model_name="assessmentresult",
             name="skill_scores",
             field=models.JSONField(
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 help_text='A JSON object, e.g. {"python": {"score": 82, "level": "advanced"}}.',
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -71,9 +71,9 @@ class Migration(migrations.Migration):
             name="strengths",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -81,9 +81,9 @@ class Migration(migrations.Migration):
             name="weaknesses",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -91,9 +91,9 @@ class Migration(migrations.Migration):
             name="ai_reasoning",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -101,9 +101,9 @@ class Migration(migrations.Migration):
             name="integrity_flags",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -111,9 +111,9 @@ class Migration(migrations.Migration):
             name="recommended_actions",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -121,18 +121,18 @@ class Migration(migrations.Migration):
             name="skill_boundary_map",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
             model_name="assessmentresultevent",
             name="skill_scores",
             field=models.JSONField(
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 help_text='A JSON object, e.g. {"python": {"score": 82, "level": "advanced"}}.',
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -140,9 +140,9 @@ class Migration(migrations.Migration):
             name="strengths",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -150,9 +150,9 @@ class Migration(migrations.Migration):
             name="weaknesses",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
     ]

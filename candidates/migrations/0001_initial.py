@@ -1,7 +1,7 @@
 import candidates.models
 import candidates.validators
-import config.json
-import config.models
+import core.json
+import core.models
 import django.contrib.postgres.fields
 import django.contrib.postgres.functions
 import django.contrib.postgres.indexes
@@ -39,12 +39,12 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        auto_now_add=True, db_default=config.models.TransactionNow()
+                        auto_now_add=True, db_default=core.models.TransactionNow()
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=config.models.TransactionNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.models.TransactionNow()),
                 ),
                 ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
                 (
@@ -157,12 +157,12 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        auto_now_add=True, db_default=config.models.TransactionNow()
+                        auto_now_add=True, db_default=core.models.TransactionNow()
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=config.models.TransactionNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.models.TransactionNow()),
                 ),
                 ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
                 (
@@ -186,7 +186,7 @@ class Migration(migrations.Migration):
                 (
                     "uploaded_at",
                     models.DateTimeField(
-                        db_default=config.models.TransactionNow(), default=django.utils.timezone.now
+                        db_default=core.models.TransactionNow(), default=django.utils.timezone.now
                     ),
                 ),
                 ("parsed_at", models.DateTimeField(blank=True, null=True)),
@@ -206,7 +206,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "parsed_data",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "schema_version",

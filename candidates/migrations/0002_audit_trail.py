@@ -2,7 +2,7 @@
 
 import candidates.models
 import candidates.validators
-import config.models
+import core.models
 import django.contrib.postgres.fields
 import django.contrib.postgres.functions
 import django.db.models.deletion
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ("pgh_label", models.TextField(help_text="The event label.")),
                 (
                     "pgh_db_user",
-                    models.TextField(db_default=config.models.DatabaseUser(), editable=False),
+                    models.TextField(db_default=core.models.DatabaseUser(), editable=False),
                 ),
                 (
                     "id",
@@ -53,12 +53,12 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        auto_now_add=True, db_default=config.models.TransactionNow()
+                        auto_now_add=True, db_default=core.models.TransactionNow()
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=config.models.TransactionNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.models.TransactionNow()),
                 ),
                 ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
                 (

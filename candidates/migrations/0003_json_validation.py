@@ -1,5 +1,5 @@
-import config.json
-import config.models
+import core.json
+import core.models
 from django.db import migrations, models
 
 
@@ -14,9 +14,9 @@ class Migration(migrations.Migration):
             name="parsed_data",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
     ]

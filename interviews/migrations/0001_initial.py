@@ -1,5 +1,5 @@
-import config.json
-import config.models
+import core.json
+import core.models
 import django.contrib.postgres.functions
 import django.contrib.postgres.indexes
 import django.core.validators
@@ -47,12 +47,12 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        auto_now_add=True, db_default=config.models.TransactionNow()
+                        auto_now_add=True, db_default=core.models.TransactionNow()
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=config.models.TransactionNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.models.TransactionNow()),
                 ),
                 ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
                 (
@@ -180,12 +180,12 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        auto_now_add=True, db_default=config.models.TransactionNow()
+                        auto_now_add=True, db_default=core.models.TransactionNow()
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=config.models.TransactionNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.models.TransactionNow()),
                 ),
                 (
                     "agent_type",
@@ -240,11 +240,11 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "input",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "output",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "schema_version",
@@ -296,16 +296,16 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        auto_now_add=True, db_default=config.models.TransactionNow()
+                        auto_now_add=True, db_default=core.models.TransactionNow()
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=config.models.TransactionNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.models.TransactionNow()),
                 ),
                 (
                     "conversation_memory",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "current_difficulty_level",
@@ -330,16 +330,16 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "skill_boundaries_identified",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "progression_state",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "last_activity_at",
                     models.DateTimeField(
-                        db_default=config.models.TransactionNow(), default=django.utils.timezone.now
+                        db_default=core.models.TransactionNow(), default=django.utils.timezone.now
                     ),
                 ),
                 (
@@ -388,12 +388,12 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        auto_now_add=True, db_default=config.models.TransactionNow()
+                        auto_now_add=True, db_default=core.models.TransactionNow()
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=config.models.TransactionNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.models.TransactionNow()),
                 ),
                 (
                     "sequence_number",
@@ -428,7 +428,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "audio_metadata",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "response_time_seconds",
@@ -440,7 +440,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "metadata",
-                    models.JSONField(blank=True, encoder=config.json.ExactJSONEncoder, null=True),
+                    models.JSONField(blank=True, encoder=core.json.ExactJSONEncoder, null=True),
                 ),
                 (
                     "client_message_id",

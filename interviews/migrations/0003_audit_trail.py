@@ -1,6 +1,6 @@
 """The audit trail: event tables and the triggers that fill them (pghistory)."""
 
-import config.models
+import core.models
 import django.contrib.postgres.functions
 import django.core.validators
 import django.db.models.deletion
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ("pgh_label", models.TextField(help_text="The event label.")),
                 (
                     "pgh_db_user",
-                    models.TextField(db_default=config.models.DatabaseUser(), editable=False),
+                    models.TextField(db_default=core.models.DatabaseUser(), editable=False),
                 ),
                 (
                     "id",
@@ -56,12 +56,12 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        auto_now_add=True, db_default=config.models.TransactionNow()
+                        auto_now_add=True, db_default=core.models.TransactionNow()
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=config.models.TransactionNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.models.TransactionNow()),
                 ),
                 ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
                 (
@@ -145,7 +145,7 @@ class Migration(migrations.Migration):
                 ("pgh_label", models.TextField(help_text="The event label.")),
                 (
                     "pgh_db_user",
-                    models.TextField(db_default=config.models.DatabaseUser(), editable=False),
+                    models.TextField(db_default=core.models.DatabaseUser(), editable=False),
                 ),
                 (
                     "current_difficulty_level",

@@ -1,5 +1,5 @@
-import config.json
-import config.models
+import core.json
+import core.models
 from django.db import migrations, models
 
 
@@ -14,9 +14,9 @@ class Migration(migrations.Migration):
             name="input",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -24,9 +24,9 @@ class Migration(migrations.Migration):
             name="output",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -34,9 +34,9 @@ class Migration(migrations.Migration):
             name="audio_metadata",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -44,9 +44,9 @@ class Migration(migrations.Migration):
             name="metadata",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -54,9 +54,9 @@ class Migration(migrations.Migration):
             name="conversation_memory",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -64,9 +64,9 @@ class Migration(migrations.Migration):
             name="progression_state",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
         migrations.AlterField(
@@ -74,9 +74,9 @@ class Migration(migrations.Migration):
             name="skill_boundaries_identified",
             field=models.JSONField(
                 blank=True,
-                encoder=config.json.ExactJSONEncoder,
+                encoder=core.json.ExactJSONEncoder,
                 null=True,
-                validators=[config.models.validate_storable_json],
+                validators=[core.models.validate_storable_json],
             ),
         ),
     ]

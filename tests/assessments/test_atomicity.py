@@ -6,7 +6,7 @@ compares every touched table before and after.
 
 import pytest
 
-from config.admin import REFUSED_MESSAGE
+from core.admin import REFUSED_MESSAGE
 from tests.failing_writes import Snapshot, failing_write
 
 CONFLICT = {

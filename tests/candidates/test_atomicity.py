@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from candidates.models import Candidate, Resume
-from config.admin import REFUSED_MESSAGE
+from core.admin import REFUSED_MESSAGE
 from interviews import services
 from interviews.models import AgentAction
 from tests.failing_writes import Snapshot, failing_write

@@ -5,7 +5,7 @@ import re
 import pytest
 from model_bakery import baker
 
-from config.admin import REFUSED_MESSAGE
+from core.admin import REFUSED_MESSAGE
 from interviews import services
 from interviews.models import AgentAction, Interview, InterviewMessage
 from tests.failing_writes import failing_write

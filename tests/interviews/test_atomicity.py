@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
-from config.admin import REFUSED_MESSAGE
+from core.admin import REFUSED_MESSAGE
 from interviews import services
 from interviews.models import Interview, InterviewMessage
 from tests.failing_writes import Snapshot, failing_write

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from config.management.commands._pgclient import restore_archive
+from ops.management.commands._pgclient import restore_archive
 
 
 class Command(BaseCommand):

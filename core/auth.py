@@ -10,8 +10,8 @@ from rest_framework import permissions, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
-from config.openapi import VALIDATION
-from config.parsers import SafeJSONParser
+from core.openapi import VALIDATION
+from core.parsers import SafeJSONParser
 
 
 @extend_schema_view(

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from model_bakery import baker
 
 from assessments.models import AssessmentResult
-from config import admin as portal_admin
+from core import admin as portal_admin
 from interviews import services
 from interviews.models import AgentAction, InterviewMessage, InterviewSession
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from assessments.models import AssessmentResult
 from candidates.models import Candidate
-from config.api import PortalPermission
+from core.api import PortalPermission
 from interviews.models import AgentAction, Interview
 
 #: SPEC §4.2: the two groups a migration makes, with exactly these permissions.

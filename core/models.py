@@ -13,7 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
 from django.utils import timezone
 
-from config.json import MAX_DEPTH, ExactJSONEncoder, contains_nul, depth_exceeds
+from core.json import MAX_DEPTH, ExactJSONEncoder, contains_nul, depth_exceeds
 
 
 class TransactionNow(models.Func):

@@ -13,7 +13,7 @@ from tests.dbutils import project_env, run_project
 
 SETTINGS_SCRIPT = """
 from django.conf import settings
-from config import embedded_postgres
+from ops import embedded_postgres
 print(settings.DATABASES["default"]["ENGINE"], embedded_postgres._server)
 """
 
@@ -23,7 +23,7 @@ import django
 django.setup()
 from django.conf import settings
 from django.db import connection
-from config import embedded_postgres
+from ops import embedded_postgres
 
 with connection.cursor() as cursor:
     cursor.execute("SELECT current_database(), pg_postmaster_start_time()")
@@ -38,7 +38,7 @@ if "--hold" in sys.argv:
 def test_without_database_url_the_embedded_server_is_selected():
     result = run_project(["-c", SETTINGS_SCRIPT], project_env())
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["config.embedded_postgres", "None"]
+    assert result.stdout.split() == ["ops.embedded_postgres", "None"]
 
 
 def test_the_embedded_server_starts_only_when_a_connection_is_needed(tmp_path):
@@ -159,7 +159,7 @@ import django
 django.setup()
 from django.conf import settings
 from django.db import connection
-from config import embedded_postgres
+from ops import embedded_postgres
 
 connection.ensure_connection()
 try:

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from config.json import MAX_DEPTH, depth_exceeds
+from core.json import MAX_DEPTH, depth_exceeds
 
 #: Writes the database refuses: a uniqueness or consistency rule broken by a change
 #: made meanwhile, or a value it cannot store. The API answers 409 / 400; the admin

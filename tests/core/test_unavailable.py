@@ -22,7 +22,7 @@ class OutageMiddleware:
 
 @pytest.fixture
 def outage_outside_views(settings):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.config.test_unavailable.OutageMiddleware"]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.core.test_unavailable.OutageMiddleware"]
 
 
 def test_an_outage_in_middleware_answers_503(outage_outside_views):
@@ -35,7 +35,7 @@ def test_an_outage_in_middleware_answers_503(outage_outside_views):
 
 
 def test_other_errors_still_answer_500(settings):
-    settings.ROOT_URLCONF = "tests.config.test_unavailable"
+    settings.ROOT_URLCONF = "tests.core.test_unavailable"
     response = Client(raise_request_exception=False).get("/boom")
     assert response.status_code == 500
 
@@ -46,7 +46,7 @@ def _boom(request):
 
 # This module doubles as a URLconf for test_other_errors_still_answer_500.
 urlpatterns = [path("boom", _boom)]
-handler500 = "config.middleware.server_error"
+handler500 = "core.middleware.server_error"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.postgresql import base, client
 
-from config import embedded_postgres
+from ops import embedded_postgres
 
 
 def _server() -> embedded_postgres.EmbeddedServer:

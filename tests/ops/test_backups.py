@@ -9,7 +9,7 @@ import time
 import psycopg
 import pytest
 
-from config.embedded_postgres import client_binary
+from ops.embedded_postgres import client_binary
 from tests.dbutils import (
     admin_connect,
     database_url,

@@ -8,6 +8,7 @@ postmaster and reuses it; the server stops when the last process using it exits.
 """
 
 import contextlib
+import os
 import threading
 import warnings
 from dataclasses import dataclass
@@ -96,11 +97,15 @@ def _forget_dead_users(handle) -> None:
     killed before its exit handlers ran (SIGKILL, or SIGTERM to a dev server) stays
     on that list for good, and the server would then never stop.
     """
+    import fasteners
     import psutil
 
     users = handle.global_process_id_list
-    with handle._lock:
-        for pid in users._get():
+    # The inter-process lock pgserver itself takes around every change to the list.
+    with fasteners.InterProcessLock(handle.lock_path):
+        # This process is on the list already (starting the server put it there):
+        # adding it again changes nothing and returns the list as it stands.
+        for pid in users.get_and_add(os.getpid()):
             if not psutil.pid_exists(pid):
                 users.get_and_remove(pid)
 

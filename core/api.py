@@ -8,6 +8,7 @@ from django.db import DataError, IntegrityError, models
 from rest_framework import (
     exceptions,
     filters,
+    mixins,
     pagination,
     permissions,
     relations,
@@ -88,6 +89,21 @@ class PortalPermission(permissions.DjangoModelPermissions):
         if required is not None:
             return user.has_perms(required)
         return super().has_permission(request, view)
+
+
+class SoftDeleteDestroyMixin(mixins.DestroyModelMixin):
+    """DELETE hides the row (204); ``?reason=`` is recorded with it.
+
+    Deleting a row that is already deleted changes nothing: the first deletion's
+    who, when and why stay on record, also when two deletions race (``soft_delete``
+    writes only a live row).
+    """
+
+    def perform_destroy(self, instance):
+        reason = self.request.query_params.get("reason", "")
+        if "\x00" in reason:
+            raise exceptions.ValidationError({"reason": ["May not contain NUL characters."]})
+        instance.soft_delete(by=self.request.user, reason=reason)
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -1,7 +1,7 @@
 """Database refusals reach API clients as 400 or 409 with a stated reason, never a 500.
 
 The serializers catch what they can; the database has the last word (a race, a
-rule only it knows). ``config.api.exception_handler`` maps what gets through:
+rule only it knows). ``core.api.exception_handler`` maps what gets through:
 a data exception (SQLSTATE class 22) is a 400, an integrity violation (class 23) a
 409, a model's ``ValidationError`` a 400 naming the field.
 """

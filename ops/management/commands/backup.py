@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from config.management.commands._pgclient import run_client
+from ops.management.commands._pgclient import run_client
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ import psycopg
 from django.core.management.base import CommandError
 from django.db import connection
 
-from config.embedded_postgres import client_binary
+from ops.embedded_postgres import client_binary
 
 
 def _target():
