@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from assessments import services
 from assessments.models import SCORE, AssessmentResult
+from core import access
 from core.admin import (
     RECORD_FIELDS,
     RECORD_FIELDSET,
@@ -169,9 +170,7 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
         return False  # Assessments come from the AI, through the API.
 
     def has_review_permission(self, request):
-        return request.user.has_perms(
-            ["assessments.view_assessmentresult", "assessments.review_assessmentresult"]
-        )
+        return access.may(request.user, "review", AssessmentResult)
 
     @admin.display(description="Candidate", ordering="interview__candidate__full_name")
     def candidate(self, assessment):

@@ -34,10 +34,6 @@ class AssessmentResultViewSet(
     ]
     ordering = ["-generated_at"]
     lookup_value_regex = UUID_LOOKUP
-    # A reviewer sees what they review: the answer is the whole assessment.
-    action_permissions = {
-        "review": ["assessments.view_assessmentresult", "assessments.review_assessmentresult"]
-    }
 
     @extend_schema(request=ReviewSerializer, responses={200: AssessmentResultSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

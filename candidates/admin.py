@@ -1,7 +1,6 @@
 import csv
 
-from django.contrib import admin, messages
-from django.db import transaction
+from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
@@ -80,7 +79,7 @@ class CandidateAdmin(SoftDeleteAdmin):
     ordering = ["-created_at"]
     raw_id_fields = ["user"]
     inlines = [ResumeInline]
-    actions = [*SoftDeleteAdmin.actions, "erase_selected", "export_csv"]
+    actions = [*SoftDeleteAdmin.actions, "export_csv"]
     readonly_fields = [
         "id",
         "created_at",
@@ -175,47 +174,6 @@ class CandidateAdmin(SoftDeleteAdmin):
         except services.CandidateErased as error:
             raise RestoreRefused(str(error)) from error
         return restored
-
-    def has_erase_permission(self, request):
-        return request.user.is_staff and request.user.has_perm("candidates.delete_candidate")
-
-    @admin.action(description="Erase personal data (right to erasure)…", permissions=["erase"])
-    def erase_selected(self, request, queryset):
-        if "confirm" in request.POST:
-            # All or nothing: a failure part-way erases none of the selection.
-            with transaction.atomic():
-                targets = list(queryset)
-                for candidate in targets:
-                    services.erase_candidate(candidate, by=request.user)
-            self.message_user(
-                request,
-                f"Erased the personal data of {len(targets)} candidates.",
-                messages.SUCCESS,
-            )
-            return None
-        return self._erase_page(request, queryset)
-
-    def _erase_page(self, request, queryset):
-        response = self._confirmation_page(
-            request,
-            queryset,
-            action="erase_selected",
-            title="Erase personal data",
-            explanation="Erasure cannot be undone.",
-        )
-        response.context_data["removed"] = [
-            "name, email address and phone number (also from the change history)",
-            "resume links and parsed resumes",
-            "the candidate's answers in interview transcripts (replaced by [erased])",
-            "every audio recording link of their interviews",
-            "the AI's working memory and its inputs and outputs about them",
-            "their login: it is deactivated and its API tokens deleted",
-        ]
-        response.context_data["kept"] = [
-            "an anonymous, deleted candidate record",
-            "interviews, the interviewer's questions, timings and scores, for statistics",
-        ]
-        return response
 
     @admin.action(description="Export selected as CSV", permissions=["view"])
     def export_csv(self, request, queryset):

@@ -16,9 +16,16 @@ from core.models import (
     audited,
     choices_check,
 )
+from core.personal import Personal, PersonalData
 
 #: Erased candidates keep a unique, undeliverable address (RFC 2606 reserves .invalid).
 ERASED_DOMAIN = "erased.invalid"
+ERASED_NAME = "Erased candidate"
+ERASED_RESUME_URL = "https://erased.invalid/resume"
+
+
+def erased_email(candidate) -> str:
+    return f"erased-{candidate.pk}@{ERASED_DOMAIN}"
 
 
 class LowercaseEmailField(models.EmailField):
@@ -49,6 +56,19 @@ class ExperienceLevel(models.TextChoices):
 class Candidate(BaseModel, SoftDeleteModel):
     Status = CandidateStatus
     ExperienceLevel = ExperienceLevel
+
+    #: A candidate's login sees its own record (core.access).
+    owner_lookup = "pk"
+    personal_data = PersonalData(
+        erasure=(
+            Personal(
+                "name, email address and phone number (also from the change history)",
+                erased={"full_name": ERASED_NAME, "email": erased_email, "phone": ""},
+            ),
+            # Erased by candidates.services.erase_candidate_data: the login is Django's.
+            Personal("their login: it is deactivated and its API tokens deleted"),
+        )
+    )
 
     email = LowercaseEmailField(max_length=254)
     full_name = models.CharField(max_length=255)
@@ -137,11 +157,9 @@ class Candidate(BaseModel, SoftDeleteModel):
 
     @property
     def is_erased(self) -> bool:
-        """Whether erase_candidate has removed this candidate's personal data."""
-        return self.email == self.erased_email()
-
-    def erased_email(self) -> str:
-        return f"erased-{self.pk}@{ERASED_DOMAIN}"
+        """Whether erasure (privacy.services.erase_candidate) has removed this
+        candidate's personal data."""
+        return self.email == erased_email(self)
 
     def _deletion_changes(self, *, deleted):
         # A soft-deleted candidate's status says so; a restored one is active again.
@@ -157,6 +175,16 @@ class ParsingStatus(models.TextChoices):
 
 class Resume(BaseModel, SoftDeleteModel):
     ParsingStatus = ParsingStatus
+
+    owner_lookup = "candidate"
+    personal_data = PersonalData(
+        erasure=(
+            Personal(
+                "resume links and parsed resumes",
+                erased={"file_url": ERASED_RESUME_URL, "file_name": "erased", "parsed_data": None},
+            ),
+        )
+    )
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="resumes")
     file_url = models.TextField(validators=[validate_http_url])

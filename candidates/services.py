@@ -1,19 +1,11 @@
 """Writes to candidates that are more than a save()."""
 
-import django.dispatch
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from candidates.models import Candidate, Resume
-
-#: Sent inside erase_candidate's transaction, after the candidate's own data is gone.
-#: Apps that hold more of the candidate's personal data (transcripts, assessments)
-#: erase it in their receivers: this app cannot import them (imports go one way).
-candidate_erased = django.dispatch.Signal()  # kwargs: candidate, by
-
-ERASED_NAME = "Erased candidate"
-ERASED_RESUME_URL = "https://erased.invalid/resume"
+from core.personal import erase
 
 
 @transaction.atomic
@@ -58,31 +50,18 @@ def restore_candidate(candidate: Candidate) -> tuple[Candidate, bool]:
     return candidate, candidate.restore()
 
 
-@transaction.atomic
-def erase_candidate(candidate: Candidate, *, by=None) -> Candidate:
-    """Remove a candidate's personal data for good (right to erasure). Idempotent.
+def erase_candidate_data(candidate: Candidate, *, by=None) -> None:
+    """Candidates' part of erasing a candidate (privacy.services.erase_candidate).
 
-    Name, email, phone, resume links and parsed resumes go, here and in the audit
-    trail; the login is deactivated. The candidate row stays, anonymous and
-    soft-deleted, so interviews and scores remain for statistics. Other apps erase
-    what they hold through ``candidate_erased``.
+    Their name, email and phone go, here and in the change history, and so do their
+    resumes' links and parsed contents; the login is deactivated. The candidate row
+    stays, anonymous and soft-deleted.
     """
-    candidate = Candidate.all_objects.select_for_update().get(pk=candidate.pk)
-    if candidate.is_erased:
-        return candidate  # Done before: no new writes, no new history.
-    anonymous = {"full_name": ERASED_NAME, "email": candidate.erased_email(), "phone": ""}
-    for name, value in anonymous.items():
-        setattr(candidate, name, value)
-    candidate.save(update_fields=[*anonymous, "updated_at"])
+    erase(Candidate.all_objects.filter(pk=candidate.pk), row=candidate)
+    erase(Resume.all_objects.filter(candidate=candidate))
+    candidate.refresh_from_db()
     if not candidate.is_deleted:
         candidate.soft_delete(by=by, reason="erased")
-
-    Resume.all_objects.filter(candidate=candidate).update(
-        file_url=ERASED_RESUME_URL, file_name="erased", parsed_data=None
-    )
-    # The history keeps its shape (who changed what, when) without the values.
-    Candidate.pgh_event_model.objects.filter(pgh_obj_id=candidate.pk).update(**anonymous)
-
     if candidate.user_id:
         user = candidate.user
         user.username = f"erased-{candidate.pk}"
@@ -91,6 +70,3 @@ def erase_candidate(candidate: Candidate, *, by=None) -> Candidate:
         user.set_unusable_password()
         user.save()
         Token.objects.filter(user=user).delete()
-
-    candidate_erased.send(sender=Candidate, candidate=candidate, by=by)
-    return candidate

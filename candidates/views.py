@@ -7,10 +7,9 @@ from candidates import services
 from candidates.filters import CandidateFilter, ResumeFilter
 from candidates.models import Candidate, Resume
 from candidates.serializers import CandidateSerializer, ResumeSerializer
-from core.api import UUID_LOOKUP, Conflict, SoftDeleteDestroyMixin, candidate_of
+from core import access
+from core.api import UUID_LOOKUP, Conflict, SoftDeleteDestroyMixin
 from core.openapi import CONFLICT, ERRORS, documented_crud
-
-MANAGE_ACTIONS = ("restore", "erase")
 
 
 @documented_crud(CandidateSerializer)
@@ -30,26 +29,19 @@ class CandidateViewSet(
     ordering_fields = ["created_at", "updated_at", "full_name"]
     ordering = ["-created_at"]
     lookup_value_regex = UUID_LOOKUP
-    candidate_actions = ("list", "retrieve")
-    action_permissions = {
-        "restore": ["candidates.change_candidate"],
-        "erase": ["candidates.delete_candidate"],
-    }
-    staff_actions = ("restore", "erase")
 
     def get_queryset(self):
-        own = candidate_of(self.request.user)
-        if own is not None:
-            return Candidate.objects.filter(pk=own.pk)
-        if self.action in MANAGE_ACTIONS or self._include_deleted():
-            return Candidate.all_objects.all()
-        return Candidate.objects.all()
+        if self.action == "restore" or self._include_deleted():
+            rows = Candidate.all_objects.all()
+        else:
+            rows = Candidate.objects.all()
+        return access.visible(self.request.user, rows)
 
     def _include_deleted(self) -> bool:
         raw = self.request.query_params.get("include_deleted", "").lower()
         if raw not in ("true", "1"):
             return False
-        if not self.request.user.is_staff:
+        if not access.sees_deleted(self.request.user):
             raise exceptions.PermissionDenied("include_deleted is for staff only.")
         return True
 
@@ -67,13 +59,6 @@ class CandidateViewSet(
             candidate, _restored = services.restore_candidate(self.get_object())
         except services.CandidateErased as error:
             raise Conflict(str(error)) from error
-        return Response(self.get_serializer(candidate).data)
-
-    @extend_schema(request=None, responses={200: CandidateSerializer, **ERRORS})
-    @action(detail=True, methods=["post"])
-    def erase(self, request, pk=None):
-        """Remove the candidate's personal data for good (right to erasure). Idempotent."""
-        candidate = services.erase_candidate(self.get_object(), by=request.user)
         return Response(self.get_serializer(candidate).data)
 
 
@@ -94,10 +79,6 @@ class ResumeViewSet(
     ordering_fields = ["created_at", "updated_at", "uploaded_at", "parsed_at"]
     ordering = ["-uploaded_at"]
     lookup_value_regex = UUID_LOOKUP
-    candidate_actions = ("list", "retrieve")
 
     def get_queryset(self):
-        own = candidate_of(self.request.user)
-        if own is not None:
-            return Resume.objects.filter(candidate=own)
-        return Resume.objects.all()
+        return access.visible(self.request.user, Resume.objects.all())

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("candidates.urls")),
     path("", include("interviews.urls")),
     path("", include("assessments.urls")),
+    path("", include("privacy.urls")),
 ]
 
 urlpatterns = [

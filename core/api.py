@@ -18,6 +18,8 @@ from rest_framework import (
 from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
 
+from core import access
+
 #: Route lookups accept UUIDs only, so /candidates/not-a-uuid/ is a plain 404.
 UUID_LOOKUP = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -34,61 +36,21 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
-def candidate_of(user):
-    """The candidate record a non-staff login belongs to, or None (cached per user)."""
-    if not user.is_authenticated or user.is_staff:
-        return None
-    if not hasattr(user, "_portal_candidate"):
-        from candidates.models import Candidate  # config imports no app at load time
+class PortalPermission(permissions.BasePermission):
+    """Every endpoint asks core.access whether the caller may run the request's action.
 
-        user._portal_candidate = Candidate.objects.filter(user=user).first()
-    return user._portal_candidate
-
-
-class PortalPermission(permissions.DjangoModelPermissions):
-    """Who may call an endpoint (SPEC §4.2).
-
-    * Anonymous callers are refused (401).
-    * A candidate login may call only the read actions a view lists in
-      ``candidate_actions``; the view's queryset then holds their own rows only, so
-      anyone else's object answers 404.
-    * Everyone else (staff, the interview engine's service account) needs the Django
-      model permission for the action: view_ for reads, add_/change_/delete_ for
-      writes, or the permissions the view's ``action_permissions`` names for a
-      custom action.
-      Actions in the view's ``staff_actions`` also need a staff login.
+    Views that are not viewsets act by HTTP method (GET reads, PATCH changes, …);
+    OPTIONS (the endpoint's description) is open to every login but a candidate's.
     """
-
-    perms_map = {
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "OPTIONS": [],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-        "POST": ["%(app_label)s.add_%(model_name)s"],
-        "PUT": ["%(app_label)s.change_%(model_name)s"],
-        "PATCH": ["%(app_label)s.change_%(model_name)s"],
-        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
-    }
-
-    def _queryset(self, view):
-        # Every view names its model with a class-level queryset; its get_queryset()
-        # may do lookups (and 404s) that must not run before the permission check.
-        return view.queryset
 
     def has_permission(self, request, view):
         user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if candidate_of(user) is not None:
-            return request.method in permissions.SAFE_METHODS and getattr(
-                view, "action", None
-            ) in getattr(view, "candidate_actions", ())
-        action = getattr(view, "action", None)
-        if action in getattr(view, "staff_actions", ()) and not user.is_staff:
-            return False
-        required = getattr(view, "action_permissions", {}).get(action)
-        if required is not None:
-            return user.has_perms(required)
-        return super().has_permission(request, view)
+        action = getattr(view, "action", None) or access.METHOD_ACTIONS.get(request.method)
+        if action is None:
+            return user.is_authenticated and access.own_candidate(user) is None
+        # Every view names its model with a class-level queryset; its get_queryset()
+        # may do lookups (and 404s) that must not run before the permission check.
+        return access.may(user, action, view.queryset.model)
 
 
 class SoftDeleteDestroyMixin(mixins.DestroyModelMixin):
@@ -196,7 +158,7 @@ class PortalSerializer(serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
-        if request is None or not request.user.is_staff:
+        if request is None or not access.sees_deleted(request.user):
             for name in self.staff_only_fields:
                 fields.pop(name, None)
         return fields

@@ -20,8 +20,15 @@ from core.models import (
     audited,
     choices_check,
 )
+from core.personal import Personal, PersonalData
 
 ZERO = Decimal("0")
+#: What an erased answer says instead of its text.
+ERASED_TEXT = "[erased]"
+#: What an expired transcript message says instead of its text.
+EXPIRED_TEXT = "[removed after the retention period]"
+#: The AI's working memory and its inputs and outputs quote answers and resumes.
+AI_NOTES = "the AI's working memory and its inputs and outputs about them"
 MONEY = {"max_digits": 10, "decimal_places": 4}
 
 
@@ -57,6 +64,9 @@ class InterviewStatus(models.TextChoices):
 class Interview(BaseModel, SoftDeleteModel):
     RoleType = RoleType
     Status = InterviewStatus
+
+    #: A candidate's login sees its own interviews (core.access).
+    owner_lookup = "candidate"
 
     #: Target status -> the statuses it may be reached from (see interviews.services).
     ALLOWED_MOVES = {
@@ -184,6 +194,10 @@ class InterviewSession(BaseModel):
 
     DifficultyLevel = DifficultyLevel
 
+    personal_data = PersonalData(
+        erasure=(Personal(AI_NOTES, erased={"conversation_memory": None}),)
+    )
+
     interview = models.OneToOneField(Interview, on_delete=models.CASCADE, related_name="session")
     conversation_memory = JSONDocumentField(null=True, blank=True)
     current_difficulty_level = models.CharField(
@@ -263,6 +277,22 @@ class InterviewMessage(BaseModel):
     """One question or answer of an interview's transcript."""
 
     MessageType = MessageType
+
+    owner_lookup = "interview__candidate"
+    personal_data = PersonalData(
+        erasure=(
+            Personal(
+                f"the candidate's answers in interview transcripts (replaced by {ERASED_TEXT})",
+                erased={"content_text": ERASED_TEXT, "metadata": None, "audio_metadata": None},
+                rows=models.Q(message_type=MessageType.CANDIDATE_RESPONSE),
+            ),
+            Personal(
+                "every audio recording link of their interviews",
+                erased={"content_audio_url": None},
+            ),
+        ),
+        expiry={"content_text": EXPIRED_TEXT, "content_audio_url": None, "audio_metadata": None},
+    )
 
     # No index of its own: the unique (interview, sequence_number) index leads with it.
     interview = models.ForeignKey(
@@ -378,6 +408,10 @@ class AgentAction(BaseModel):
 
     AgentType = AgentType
     Status = AgentActionStatus
+
+    personal_data = PersonalData(
+        erasure=(Personal(AI_NOTES, erased={"input": None, "output": None}),)
+    )
 
     # PROTECT: the audit trail outlives nothing it describes.
     interview = models.ForeignKey(

@@ -1,13 +1,12 @@
 """Writes to interviews that are more than a save()."""
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from candidates.models import Candidate, Resume
-from interviews.models import Interview, InterviewMessage, InterviewSession
+from core.personal import erase
+from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
 
 
 class InvalidStatusMove(Exception):
@@ -155,36 +154,14 @@ def update_session(
     return session
 
 
-#: What an expired transcript message says instead of its text.
-EXPIRED_TEXT = "[removed after the retention period]"
+def erase_candidate_data(candidate: Candidate) -> None:
+    """Interviews' part of erasing a candidate (privacy.services.erase_candidate).
 
-
-@dataclass(frozen=True)
-class PurgeResult:
-    interviews: int
-    messages: int
-
-
-def purge_expired_transcripts(*, finished_before, dry_run: bool) -> PurgeResult:
-    """Erase the text and audio links of transcripts of interviews finished before a date.
-
-    Interviews, their numbering and timings, sessions and assessments stay. Messages
-    already purged are left alone, so running it again does nothing new.
+    Their answers, every audio link of their interviews, and the AI's notes on them
+    go. Interviews, questions, numbering and timings stay: the anonymous shell that
+    statistics need.
     """
-    interviews = Interview.all_objects.filter(
-        status__in=Interview.FINISHED_STATUSES, completed_at__lt=finished_before
-    )
-    pending = InterviewMessage.objects.filter(interview__in=interviews).filter(
-        ~Q(content_text=EXPIRED_TEXT) | Q(content_audio_url__isnull=False)
-    )
-    affected = pending.values("interview").distinct().count()
-    if dry_run:
-        return PurgeResult(interviews=affected, messages=pending.count())
-    with transaction.atomic():
-        purged = pending.update(
-            content_text=EXPIRED_TEXT,
-            content_audio_url=None,
-            audio_metadata=None,
-            updated_at=timezone.now(),
-        )
-    return PurgeResult(interviews=affected, messages=purged)
+    interviews = Interview.all_objects.filter(candidate=candidate)
+    erase(InterviewMessage.objects.filter(interview__in=interviews))
+    erase(InterviewSession.objects.filter(interview__in=interviews))
+    erase(AgentAction.objects.filter(Q(candidate=candidate) | Q(interview__in=interviews)))

@@ -13,12 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core import access
 from core.api import (
     UUID_LOOKUP,
     Conflict,
     PreconditionFailed,
     SoftDeleteDestroyMixin,
-    candidate_of,
 )
 from core.openapi import CONFLICT, DETAIL, ERRORS, documented_crud
 from interviews import services
@@ -30,15 +30,6 @@ from interviews.serializers import (
     InterviewSerializer,
     InterviewSessionSerializer,
 )
-
-
-def interviews_visible_to(user):
-    """The interviews a caller may see: a candidate login, only their own."""
-    own = candidate_of(user)
-    if own is not None:
-        return Interview.objects.filter(candidate=own)
-    return Interview.objects.all()
-
 
 MOVE = extend_schema(request=None, responses={200: InterviewSerializer, **ERRORS, **CONFLICT})
 
@@ -60,15 +51,9 @@ class InterviewViewSet(
     ordering_fields = ["created_at", "updated_at", "scheduled_for", "started_at", "completed_at"]
     ordering = ["-created_at"]
     lookup_value_regex = UUID_LOOKUP
-    candidate_actions = ("list", "retrieve")
-    action_permissions = {
-        "start": ["interviews.change_interview"],
-        "complete": ["interviews.change_interview"],
-        "abandon": ["interviews.change_interview"],
-    }
 
     def get_queryset(self):
-        return interviews_visible_to(self.request.user)
+        return access.visible(self.request.user, Interview.objects.all())
 
     def perform_create(self, serializer):
         serializer.instance = services.create_interview(**serializer.validated_data)
@@ -118,7 +103,7 @@ class InterviewSessionView(generics.GenericAPIView):
 
     def get_object(self):
         interview = get_object_or_404(
-            interviews_visible_to(self.request.user).select_related("session"),
+            access.visible(self.request.user, Interview.objects.select_related("session")),
             pk=self.kwargs["interview_id"],
         )
         return interview.session
@@ -198,12 +183,12 @@ class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = MessageFilter
     ordering_fields = ["sequence_number", "created_at", "updated_at"]
     ordering = ["sequence_number"]
-    candidate_actions = ("list",)
 
     @cached_property
     def interview(self):
         return get_object_or_404(
-            interviews_visible_to(self.request.user), pk=self.kwargs["interview_id"]
+            access.visible(self.request.user, Interview.objects.all()),
+            pk=self.kwargs["interview_id"],
         )
 
     def get_queryset(self):

@@ -147,12 +147,12 @@ class TestErase:
         assert (
             '<ul class="removed">'
             "<li>name, email address and phone number (also from the change history)</li>"
+            "<li>their login: it is deactivated and its API tokens deleted</li>"
             "<li>resume links and parsed resumes</li>"
             "<li>the candidate&#x27;s answers in interview transcripts "
             "(replaced by [erased])</li>"
             "<li>every audio recording link of their interviews</li>"
-            "<li>the AI&#x27;s working memory and its inputs and outputs about them</li>"
-            "<li>their login: it is deactivated and its API tokens deleted</li></ul>"
+            "<li>the AI&#x27;s working memory and its inputs and outputs about them</li></ul>"
         ) in page.text
         assert (
             '<ul class="kept">'

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from candidates import services
 from candidates.models import Candidate
+from privacy.services import erase_candidate
 from tests.concurrency import HeldTransaction, InThread, wait_until_blocked_by
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,11 +52,11 @@ def test_a_second_erasure_waits_and_then_writes_nothing(candidate, first_staff, 
     """
     control = Candidate.objects.create(email="control@example.com", full_name="Control Case")
     before = _history(control)
-    services.erase_candidate(control, by=first_staff)
+    erase_candidate(control, by=first_staff)
     one_erasure = _history(control) - before
     before = _history(candidate)
 
-    with HeldTransaction(lambda: services.erase_candidate(candidate, by=first_staff)) as first:
+    with HeldTransaction(lambda: erase_candidate(candidate, by=first_staff)) as first:
         second = InThread(_api(second_staff).post, f"{CANDIDATES}{candidate.pk}/erase/")
         wait_until_blocked_by(first.pid, waiter=second)
         first.commit()
@@ -143,9 +144,7 @@ def test_a_restore_queued_behind_an_erasure_answers_409(
     The restore read the candidate before the erasure committed; it decides on a
     locked re-read, which waits for the erasure and sees it.
     """
-    with HeldTransaction(
-        lambda: services.erase_candidate(deleted_candidate, by=first_staff)
-    ) as eraser:
+    with HeldTransaction(lambda: erase_candidate(deleted_candidate, by=first_staff)) as eraser:
         restore = InThread(_api(second_staff).post, f"{CANDIDATES}{deleted_candidate.pk}/restore/")
         wait_until_blocked_by(eraser.pid, waiter=restore)
         eraser.commit()
@@ -163,9 +162,7 @@ def test_an_admin_restore_queued_behind_an_erasure_is_refused(
     admin = Client()
     admin.force_login(second_staff)
 
-    with HeldTransaction(
-        lambda: services.erase_candidate(deleted_candidate, by=first_staff)
-    ) as eraser:
+    with HeldTransaction(lambda: erase_candidate(deleted_candidate, by=first_staff)) as eraser:
         restore = InThread(
             admin.post,
             "/admin/candidates/candidate/?deleted=yes",

@@ -82,7 +82,7 @@ def test_restore_counts_what_it_restored(admin_client, candidate, other_candidat
 
 
 def test_an_erased_candidate_is_not_restored(admin_client, candidate, other_candidate):
-    from candidates.services import erase_candidate
+    from privacy.services import erase_candidate
 
     erase_candidate(candidate)
     other_candidate.soft_delete(reason="by mistake")

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.admin import REFUSED_MESSAGE
 from interviews import services
-from interviews.models import Interview, InterviewMessage
+from interviews.models import EXPIRED_TEXT, Interview, InterviewMessage
 from tests.failing_writes import Snapshot, failing_write
 
 CONFLICT = {
@@ -193,5 +193,5 @@ def test_a_purge_failing_on_one_message_purges_none(expired_transcript):
     # only thing standing in its way.
     call_command("purge_expired", "--days", "30", stdout=io.StringIO())
     assert set(InterviewMessage.objects.values_list("content_text", "content_audio_url")) == {
-        (services.EXPIRED_TEXT, None)
+        (EXPIRED_TEXT, None)
     }

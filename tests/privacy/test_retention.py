@@ -10,7 +10,7 @@ from django.utils import timezone
 from model_bakery import baker
 
 from interviews import services
-from interviews.models import Interview, InterviewMessage
+from interviews.models import EXPIRED_TEXT, Interview, InterviewMessage
 
 
 def _purge(*args) -> str:
@@ -53,7 +53,7 @@ def test_without_a_retention_period_nothing_is_purged(settings, old_and_new):
     assert output == (
         "TRANSCRIPT_RETENTION_DAYS is not set: transcripts are kept forever. Nothing purged.\n"
     )
-    assert not InterviewMessage.objects.filter(content_text=services.EXPIRED_TEXT).exists()
+    assert not InterviewMessage.objects.filter(content_text=EXPIRED_TEXT).exists()
 
 
 def test_transcripts_past_the_retention_period_are_erased(settings, old_and_new, interview):
@@ -70,7 +70,7 @@ def test_transcripts_past_the_retention_period_are_erased(settings, old_and_new,
         output,
     )
     for message in old.messages.all():
-        assert message.content_text == services.EXPIRED_TEXT
+        assert message.content_text == EXPIRED_TEXT
         assert message.content_audio_url is None
         assert message.audio_metadata is None
         assert message.updated_at > before[message.pk]
@@ -96,7 +96,7 @@ def test_soft_deleted_interviews_are_purged_too(settings, old_and_new):
     assert _purge().startswith("Purged 2 messages of 1 interviews")
 
     assert {m.content_text for m in InterviewMessage.objects.filter(interview=old)} == {
-        services.EXPIRED_TEXT
+        EXPIRED_TEXT
     }
 
 
@@ -112,7 +112,7 @@ def test_a_dry_run_changes_nothing(settings, old_and_new):
     output = _purge("--dry-run")
 
     assert "Would purge 2 messages of 1 interviews" in output
-    assert not InterviewMessage.objects.filter(content_text=services.EXPIRED_TEXT).exists()
+    assert not InterviewMessage.objects.filter(content_text=EXPIRED_TEXT).exists()
 
 
 def test_unfinished_interviews_are_never_purged(settings, candidate, message):
@@ -138,13 +138,13 @@ def test_messages_without_audio_are_purged_too(settings, candidate):
 
     assert _purge().startswith("Purged 2 messages of 1 interviews")
 
-    assert set(interview.messages.values_list("content_text", flat=True)) == {services.EXPIRED_TEXT}
+    assert set(interview.messages.values_list("content_text", flat=True)) == {EXPIRED_TEXT}
 
 
 def test_a_message_purged_but_for_its_audio_loses_the_audio(settings, candidate):
     settings.TRANSCRIPT_RETENTION_DAYS = 30
     interview = _finished(candidate, days_ago=40, messages=1)
-    InterviewMessage.objects.filter(interview=interview).update(content_text=services.EXPIRED_TEXT)
+    InterviewMessage.objects.filter(interview=interview).update(content_text=EXPIRED_TEXT)
 
     assert _purge().startswith("Purged 1 messages of 1 interviews")
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from interviews import services
+from privacy import services
 
 
 class Command(BaseCommand):
