@@ -43,6 +43,7 @@ test: lint check-migrations pytest
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 check-migrations: venv
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
