@@ -1,3 +1,4 @@
+from copy import copy
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -10,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from assessments import services
-from assessments.models import SCORE, AssessmentResult
+from assessments.models import AssessmentResult
 from core import access
 from core.admin import (
     RECORD_FIELDS,
@@ -37,36 +38,20 @@ AI_FIELDS = [
     "prompt_version",
     "schema_version",
 ]
-REVIEW_FIELDS = ["review_status", "final_score", "review_notes", "reviewed_by", "reviewed_at"]
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(forms.ModelForm):
+    """A reviewer's decision; the model's rules say what it may hold."""
+
     review_status = forms.ChoiceField(
-        choices=[
-            (AssessmentResult.ReviewStatus.APPROVED, "Approve the AI's score"),
-            (AssessmentResult.ReviewStatus.OVERRIDDEN, "Override it with my score"),
-        ],
-        widget=forms.RadioSelect,
+        choices=AssessmentResult.REVIEW_DECISIONS, widget=forms.RadioSelect
     )
-    final_score = forms.DecimalField(
-        max_digits=SCORE["max_digits"],
-        decimal_places=SCORE["decimal_places"],
-        min_value=0,
-        max_value=100,
-        required=False,
-        help_text="Required to override: 0 to 100.",
-    )
-    review_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def clean(self):
-        cleaned = super().clean()
-        overriding = cleaned.get("review_status") == AssessmentResult.ReviewStatus.OVERRIDDEN
-        # A score given but refused already says what is wrong with it.
-        if overriding and cleaned.get("final_score") is None and "final_score" not in self.errors:
-            self.add_error("final_score", "An override needs your score.")
-        if not overriding:
-            cleaned["final_score"] = None
-        return cleaned
+    class Meta:
+        model = AssessmentResult
+        fields = ["review_status", "final_score", "review_notes"]
+        widgets = {"review_notes": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"final_score": "Required to override: 0 to 100."}
 
 
 def skill_chart(skill_scores) -> str:
@@ -146,7 +131,7 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
     ordering = ["-generated_at"]
     readonly_fields = [
         *AI_FIELDS,
-        *REVIEW_FIELDS,
+        *AssessmentResult.REVIEW_FIELDS,
         "interview_link",
         "scores_and_reasoning",
         *RECORD_FIELDS,
@@ -155,7 +140,7 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
     fieldsets = [
         (None, {"fields": ["interview_link", ("overall_score", "integrity_score")]}),
         ("Scores and the AI's reasoning", {"fields": ["scores_and_reasoning"]}),
-        ("Review", {"fields": REVIEW_FIELDS}),
+        ("Review", {"fields": AssessmentResult.REVIEW_FIELDS}),
         (
             "Provenance",
             {"fields": ["generated_at", "ai_model", "prompt_version", "schema_version"]},
@@ -239,7 +224,8 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
         change_url = reverse("admin:assessments_assessmentresult_change", args=[assessment.pk])
         if request.method != "POST":
             return redirect(change_url)
-        form = ReviewForm(request.POST)
+        # A copy: the form checks the model's rules on it, the service writes the row.
+        form = ReviewForm(request.POST, instance=copy(assessment))
         if not form.is_valid():
             for field, errors in form.errors.items():
                 for error in errors:

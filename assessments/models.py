@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -42,6 +43,13 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
     """The AI's scoring of one interview, and the human review of it."""
 
     ReviewStatus = ReviewStatus
+    #: What a human review writes (assessments.services.review_assessment), and only it.
+    REVIEW_FIELDS = ("review_status", "final_score", "review_notes", "reviewed_by", "reviewed_at")
+    #: What a reviewer decides.
+    REVIEW_DECISIONS = (
+        (ReviewStatus.APPROVED, "Approve the AI's score"),
+        (ReviewStatus.OVERRIDDEN, "Override it with my score"),
+    )
 
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="assessments")
     overall_score = models.DecimalField(**SCORE)
@@ -105,7 +113,7 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
                     "object",
                 ),
                 name="assessment_results_skill_scores_object",
-                violation_error_message="skill_scores must be a JSON object.",
+                violation_error_message='Must be a JSON object, e.g. {"python": {...}}.',
             ),
             choices_check(
                 "review_status", ReviewStatus, name="assessment_results_review_status_valid"
@@ -115,7 +123,7 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
                 condition=~models.Q(review_status="overridden")
                 | models.Q(final_score__isnull=False),
                 name="assessment_results_override_has_score",
-                violation_error_message="An overridden assessment needs a final_score.",
+                violation_error_message="Required when review_status is overridden.",
             ),
             models.CheckConstraint(
                 condition=models.Q(schema_version__gte=1),
@@ -145,3 +153,11 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
 
     def __str__(self):
         return f"Assessment {self.overall_score} ({self.get_review_status_display()})"
+
+    def clean(self):
+        super().clean()
+        # The other half of the override rule is the constraint above.
+        if self.final_score is not None and self.review_status != ReviewStatus.OVERRIDDEN:
+            raise ValidationError(
+                {"final_score": "Only an override carries a final score."}, code="not_an_override"
+            )

@@ -17,21 +17,20 @@ def review_assessment(
     final_score: Decimal | None = None,
     review_notes: str = "",
 ) -> AssessmentResult:
-    """Record a human review: approve the AI's score, or override it with one's own."""
+    """Record a human review: approve the AI's score, or override it with one's own.
+
+    The model's rules decide what a review may say (an override needs a score, an
+    approval carries none); a review they refuse raises ValidationError.
+    """
     assessment = AssessmentResult.objects.select_for_update().get(pk=assessment.pk)
     assessment.review_status = review_status
     assessment.final_score = final_score
     assessment.review_notes = review_notes
     assessment.reviewed_by = reviewer
     assessment.reviewed_at = timezone.now()
-    assessment.save(
-        update_fields=[
-            "review_status",
-            "final_score",
-            "review_notes",
-            "reviewed_by",
-            "reviewed_at",
-            "updated_at",
-        ]
+    assessment.clean()
+    assessment.validate_constraints(
+        exclude=[f.name for f in assessment._meta.fields if f.name not in assessment.REVIEW_FIELDS]
     )
+    assessment.save(update_fields=[*AssessmentResult.REVIEW_FIELDS, "updated_at"])
     return assessment

@@ -37,22 +37,6 @@ class CandidateSerializer(ModelCleanMixin, PortalSerializer):
             "deletion_reason",
         ]
         read_only_fields = ["user", "deleted_at", "deleted_by", "deletion_reason"]
-        # Uniqueness is checked below, against soft-deleted candidates too.
-        validators = []
-
-    def validate_email(self, value):
-        email = value.strip().lower()
-        others = Candidate.all_objects.filter(email=email)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError("A candidate with this email already exists.")
-        logins = get_user_model().objects.filter(username=email)
-        if self.instance is not None and self.instance.user_id:
-            logins = logins.exclude(pk=self.instance.user_id)
-        if logins.exists():
-            raise serializers.ValidationError("A login with this email already exists.")
-        return email
 
     def validate_status(self, value):
         if value == Candidate.Status.DELETED:
@@ -79,12 +63,23 @@ class CandidateSerializer(ModelCleanMixin, PortalSerializer):
         return attrs
 
     def _check_login_username(self, attrs, *, creating_login: bool) -> None:
-        """A login's username is the email; Django caps usernames at 150 characters."""
+        """A login's username is the (lower-cased) email: at most 150 characters, and no
+        other login's. (An address a login uses is kept free for that login's candidate.)"""
+        if "email" not in attrs:
+            return
+        email = attrs["email"]
         has_login = creating_login or (self.instance is not None and self.instance.user_id)
         limit = get_user_model()._meta.get_field("username").max_length
-        if has_login and len(attrs.get("email", "")) > limit:
+        if has_login and len(email) > limit:
             raise serializers.ValidationError(
                 {"email": [f"With a login, the email can have at most {limit} characters."]}
+            )
+        logins = get_user_model().objects.filter(username=email)
+        if self.instance is not None and self.instance.user_id:
+            logins = logins.exclude(pk=self.instance.user_id)
+        if logins.exists():
+            raise serializers.ValidationError(
+                {"email": ["A login with this email already exists."]}
             )
 
 

@@ -165,22 +165,33 @@ class PortalSerializer(serializers.ModelSerializer):
 
 
 class ModelCleanMixin:
-    """Run the model's cross-field rules (``Model.clean()``) on validated data.
+    """Hold validated data to the model's own rules, as the admin's forms do.
 
-    Field validators already ran as serializer fields; uniqueness is each
-    serializer's own business (and the database's, as the last word).
+    The model cleans the fields given (an email is lower-cased there), checks its
+    cross-field rules (``Model.clean()``) and its constraints (uniqueness included):
+    each rule is written once, on the model, and the API reaches it there. The
+    database stays the last word for writes that race.
     """
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         instance = copy(self.instance) if self.instance is not None else self.Meta.model()
-        for name, value in attrs.items():
-            setattr(instance, name, value)
+        fields = {field.name: field for field in instance._meta.concrete_fields}
         try:
+            for name, value in attrs.items():
+                field = fields.get(name)
+                # The model field's own normalising (an email is lower-cased there);
+                # its validators ran already, as the serializer field's.
+                if field is not None and not field.is_relation:
+                    value = field.to_python(value)
+                setattr(instance, name, value)
             instance.clean()
+            # The row as it would be stored: what is not given keeps its value.
+            instance.validate_constraints()
         except DjangoValidationError as error:
             raise serializers.ValidationError(api_errors(error)) from error
-        return attrs
+        cleaned = {name: getattr(instance, name) for name in attrs if name in fields}
+        return {**attrs, **cleaned}
 
 
 def api_errors(error: DjangoValidationError):
