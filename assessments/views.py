@@ -1,5 +1,4 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -7,19 +6,12 @@ from assessments import services
 from assessments.filters import AssessmentFilter
 from assessments.models import AssessmentResult
 from assessments.serializers import AssessmentResultSerializer, ReviewSerializer
-from core.api import UUID_LOOKUP, SoftDeleteDestroyMixin
 from core.openapi import ERRORS, documented_crud
+from core.viewsets import SoftDeleteModelViewSet
 
 
 @documented_crud(AssessmentResultSerializer)
-class AssessmentResultViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    SoftDeleteDestroyMixin,
-    viewsets.GenericViewSet,
-):
+class AssessmentResultViewSet(SoftDeleteModelViewSet):
     """The AI's assessments and their human review. Never shown to candidates."""
 
     queryset = AssessmentResult.objects.all()
@@ -33,7 +25,6 @@ class AssessmentResultViewSet(
         "overall_score",
     ]
     ordering = ["-generated_at"]
-    lookup_value_regex = UUID_LOOKUP
 
     @extend_schema(request=ReviewSerializer, responses={200: AssessmentResultSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

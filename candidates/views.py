@@ -1,5 +1,5 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -8,19 +8,13 @@ from candidates.filters import CandidateFilter, ResumeFilter
 from candidates.models import Candidate, Resume
 from candidates.serializers import CandidateSerializer, ResumeSerializer
 from core import access
-from core.api import UUID_LOOKUP, Conflict, SoftDeleteDestroyMixin
+from core.api import Conflict
 from core.openapi import CONFLICT, ERRORS, documented_crud
+from core.viewsets import SoftDeleteModelViewSet
 
 
 @documented_crud(CandidateSerializer)
-class CandidateViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    SoftDeleteDestroyMixin,
-    viewsets.GenericViewSet,
-):
+class CandidateViewSet(SoftDeleteModelViewSet):
     """Candidates. A candidate's own login sees only their own record."""
 
     queryset = Candidate.objects.all()
@@ -28,7 +22,6 @@ class CandidateViewSet(
     filterset_class = CandidateFilter
     ordering_fields = ["created_at", "updated_at", "full_name"]
     ordering = ["-created_at"]
-    lookup_value_regex = UUID_LOOKUP
 
     def get_queryset(self):
         if self.action == "restore" or self._include_deleted():
@@ -63,14 +56,7 @@ class CandidateViewSet(
 
 
 @documented_crud(ResumeSerializer)
-class ResumeViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    SoftDeleteDestroyMixin,
-    viewsets.GenericViewSet,
-):
+class ResumeViewSet(SoftDeleteModelViewSet):
     """Resumes. A candidate's own login sees only their own."""
 
     queryset = Resume.objects.all()
@@ -78,7 +64,6 @@ class ResumeViewSet(
     filterset_class = ResumeFilter
     ordering_fields = ["created_at", "updated_at", "uploaded_at", "parsed_at"]
     ordering = ["-uploaded_at"]
-    lookup_value_regex = UUID_LOOKUP
 
     def get_queryset(self):
         return access.visible(self.request.user, Resume.objects.all())

@@ -8,7 +8,6 @@ from django.db import DataError, IntegrityError, models
 from rest_framework import (
     exceptions,
     filters,
-    mixins,
     pagination,
     permissions,
     relations,
@@ -51,21 +50,6 @@ class PortalPermission(permissions.BasePermission):
         # Every view names its model with a class-level queryset; its get_queryset()
         # may do lookups (and 404s) that must not run before the permission check.
         return access.may(user, action, view.queryset.model)
-
-
-class SoftDeleteDestroyMixin(mixins.DestroyModelMixin):
-    """DELETE hides the row (204); ``?reason=`` is recorded with it.
-
-    Deleting a row that is already deleted changes nothing: the first deletion's
-    who, when and why stay on record, also when two deletions race (``soft_delete``
-    writes only a live row).
-    """
-
-    def perform_destroy(self, instance):
-        reason = self.request.query_params.get("reason", "")
-        if "\x00" in reason:
-            raise exceptions.ValidationError({"reason": ["May not contain NUL characters."]})
-        instance.soft_delete(by=self.request.user, reason=reason)
 
 
 class Pagination(pagination.PageNumberPagination):

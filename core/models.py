@@ -105,6 +105,27 @@ def JSONDocumentField(**kwargs):  # noqa: N802 (reads as a field)  # pragma: no 
     return models.JSONField(encoder=ExactJSONEncoder, validators=[validate_storable_json], **kwargs)
 
 
+def check_same_owner(instance, field: str, owner: str, *, message: str, error_field=None):
+    """Refuse ``instance.<field>`` if it belongs to another ``owner`` than ``instance`` does.
+
+    An interview's resume must be its own candidate's; a message's session its own
+    interview's. The error is ``error_field``'s (default: ``field``'s). A related row
+    that does not exist is left to the field's own validation.
+    """
+    related_id = getattr(instance, f"{field}_id")
+    owner_id = getattr(instance, f"{owner}_id")
+    if related_id is None or owner_id is None:
+        return
+    related = instance._meta.get_field(field).related_model
+    actual = (
+        related._base_manager.filter(pk=related_id).values_list(f"{owner}_id", flat=True).first()
+    )
+    if actual is not None and actual != owner_id:
+        raise ValidationError(
+            {error_field or field: ValidationError(message, code=f"{field}_mismatch")}
+        )
+
+
 class BaseModel(models.Model):
     """UUID key and creation/update times, with database defaults for plain SQL."""
 

@@ -2,7 +2,6 @@ from decimal import Decimal
 
 import pgtrigger
 from django.contrib.postgres.indexes import GinIndex
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -18,6 +17,7 @@ from core.models import (
     SoftDeleteQuerySet,
     TransactionNow,
     audited,
+    check_same_owner,
     choices_check,
 )
 from core.personal import Personal, PersonalData
@@ -164,17 +164,9 @@ class Interview(BaseModel, SoftDeleteModel):
 
     def clean(self):
         super().clean()
-        if self.resume_id and self.candidate_id:
-            owner = (
-                Resume.all_objects.filter(pk=self.resume_id)
-                .values_list("candidate_id", flat=True)
-                .first()
-            )
-            if owner is not None and owner != self.candidate_id:
-                mismatch = ValidationError(
-                    "The resume belongs to another candidate.", code="resume_mismatch"
-                )
-                raise ValidationError({"resume": mismatch})
+        check_same_owner(
+            self, "resume", "candidate", message="The resume belongs to another candidate."
+        )
 
 
 class DifficultyLevel(models.TextChoices):
@@ -376,18 +368,9 @@ class InterviewMessage(BaseModel):
 
     def clean(self):
         super().clean()
-        if self.session_id and self.interview_id:
-            owner = (
-                InterviewSession.objects.filter(pk=self.session_id)
-                .values_list("interview_id", flat=True)
-                .first()
-            )
-            # An unknown session is reported by the field's own validation.
-            if owner is not None and owner != self.interview_id:
-                mismatch = ValidationError(
-                    "The session belongs to another interview.", code="session_mismatch"
-                )
-                raise ValidationError({"session": mismatch})
+        check_same_owner(
+            self, "session", "interview", message="The session belongs to another interview."
+        )
 
 
 class AgentType(models.TextChoices):
@@ -479,3 +462,13 @@ class AgentAction(BaseModel):
 
     def __str__(self):
         return f"{self.agent_type}: {self.action}"
+
+    def clean(self):
+        super().clean()
+        check_same_owner(
+            self,
+            "interview",
+            "candidate",
+            message="Not the candidate of this interview.",
+            error_field="candidate",
+        )

@@ -1,5 +1,3 @@
-from rest_framework import serializers
-
 from candidates.models import Candidate, Resume
 from core.api import ModelCleanMixin, PortalSerializer
 from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
@@ -90,7 +88,7 @@ class InterviewMessageSerializer(PortalSerializer):
         validators = []
 
 
-class AgentActionSerializer(PortalSerializer):
+class AgentActionSerializer(ModelCleanMixin, PortalSerializer):
     class Meta:
         model = AgentAction
         fields = [
@@ -114,12 +112,3 @@ class AgentActionSerializer(PortalSerializer):
             "interview": {"queryset": Interview.all_objects.all()},
             "candidate": {"queryset": Candidate.all_objects.all()},
         }
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        interview, candidate = attrs.get("interview"), attrs.get("candidate")
-        if interview and candidate and interview.candidate_id != candidate.pk:
-            raise serializers.ValidationError(
-                {"candidate": ["Not the candidate of this interview."]}
-            )
-        return attrs

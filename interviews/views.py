@@ -18,9 +18,9 @@ from core.api import (
     UUID_LOOKUP,
     Conflict,
     PreconditionFailed,
-    SoftDeleteDestroyMixin,
 )
 from core.openapi import CONFLICT, DETAIL, ERRORS, documented_crud
+from core.viewsets import SoftDeleteModelViewSet
 from interviews import services
 from interviews.filters import AgentActionFilter, InterviewFilter, MessageFilter
 from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
@@ -35,14 +35,7 @@ MOVE = extend_schema(request=None, responses={200: InterviewSerializer, **ERRORS
 
 
 @documented_crud(InterviewSerializer)
-class InterviewViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    SoftDeleteDestroyMixin,
-    viewsets.GenericViewSet,
-):
+class InterviewViewSet(SoftDeleteModelViewSet):
     """Interviews. Creating one creates its session; status moves are actions."""
 
     queryset = Interview.objects.all()
@@ -50,7 +43,6 @@ class InterviewViewSet(
     filterset_class = InterviewFilter
     ordering_fields = ["created_at", "updated_at", "scheduled_for", "started_at", "completed_at"]
     ordering = ["-created_at"]
-    lookup_value_regex = UUID_LOOKUP
 
     def get_queryset(self):
         return access.visible(self.request.user, Interview.objects.all())

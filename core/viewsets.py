@@ -1,0 +1,37 @@
+"""The API's viewset base pieces.
+
+Apart from core.api: rest_framework.viewsets loads DRF's views, which read the DRF
+settings, which name core.api.
+"""
+
+from rest_framework import exceptions, mixins, viewsets
+
+from core.api import UUID_LOOKUP
+
+
+class SoftDeleteDestroyMixin(mixins.DestroyModelMixin):
+    """DELETE hides the row (204); ``?reason=`` is recorded with it.
+
+    Deleting a row that is already deleted changes nothing: the first deletion's
+    who, when and why stay on record, also when two deletions race (``soft_delete``
+    writes only a live row).
+    """
+
+    def perform_destroy(self, instance):
+        reason = self.request.query_params.get("reason", "")
+        if "\x00" in reason:
+            raise exceptions.ValidationError({"reason": ["May not contain NUL characters."]})
+        instance.soft_delete(by=self.request.user, reason=reason)
+
+
+class SoftDeleteModelViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    SoftDeleteDestroyMixin,
+    viewsets.GenericViewSet,
+):
+    """List, create, read, update, and delete by hiding (soft delete); UUID lookups."""
+
+    lookup_value_regex = UUID_LOOKUP
