@@ -2,12 +2,14 @@ import re
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max
 
 from assessments.models import AssessmentResult
 from candidates.models import Candidate
+from core.models import AuditEvent
 from interviews.models import Interview, InterviewMessage
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +37,26 @@ def test_seed_demo_loads_a_pipeline_in_every_status():
     for interview in Interview.objects.filter(status="completed"):
         assert interview.duration_seconds > 0
         assert interview.messages.exists()
+
+
+def test_seed_demo_keeps_every_rule_real_data_keeps():
+    _run("seed_demo")
+
+    # Every row of every model passes its model's own rules, constraints included.
+    domain = ("candidates", "interviews", "assessments")
+    for model in (m for app in domain for m in apps.get_app_config(app).get_models()):
+        if issubclass(model, AuditEvent):
+            continue  # An audit event is a snapshot, not a row with rules of its own.
+        rows = list(getattr(model, "all_objects", model.objects).all())
+        assert rows, model
+        for row in rows:
+            row.full_clean()
+    # A review carries its reviewer and its time, as one made through the API does.
+    reviewed = AssessmentResult.objects.exclude(review_status="pending").get()
+    assert (reviewed.review_status, reviewed.review_notes) == ("approved", "Strong hire.")
+    assert reviewed.reviewed_by.groups.filter(name="Recruiters").exists()
+    assert not reviewed.reviewed_by.has_usable_password()
+    assert reviewed.reviewed_at is not None
 
 
 def test_seed_demo_runs_once():

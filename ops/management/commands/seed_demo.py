@@ -1,18 +1,38 @@
-"""Demo data for local development: a small, realistic hiring pipeline."""
+"""Demo data for local development: a small, realistic hiring pipeline.
 
+Written as the real clients write it: through the services, and through each model's
+own rules (``full_clean``) where a plain create is what the API does. Only the
+timestamps are moved into the past afterwards, so the pipeline looks lived in.
+"""
+
+import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import AssessmentResult
+from assessments.services import review_assessment
 from candidates.models import Candidate, Resume
+from candidates.services import register_candidate
 from interviews import services
 from interviews.models import AgentAction, Interview, InterviewMessage
 
 DEMO_DOMAIN = "demo.example.com"
+#: The recruiter whose name the demo reviews carry (a login without a password).
+DEMO_REVIEWER = f"recruiter@{DEMO_DOMAIN}"
+
+
+def created(instance):
+    """Save a new row as the API would: only if the model's rules accept it."""
+    instance.full_clean()
+    instance.save()
+    return instance
+
 
 CANDIDATES = [
     {
@@ -122,13 +142,14 @@ class Command(BaseCommand):
 
     def _load(self) -> str:
         now = timezone.now()
+        self.reviewer = self._reviewer()
         people = [self._candidate(now, **values) for values in CANDIDATES]
         amara, lucas, priya, mateo, hannah = people
 
         completed = self._finished_interview(
             amara, "python", PYTHON_TRANSCRIPT, now - timedelta(days=3), minutes=34
         )
-        self._assessment(completed, score="84.50", approved=True, reviewer_notes="Strong hire.")
+        self._assessment(completed, score="84.50", approved=True, review_notes="Strong hire.")
         completed_react = self._finished_interview(
             lucas, "react", REACT_TRANSCRIPT, now - timedelta(days=1), minutes=18
         )
@@ -163,36 +184,51 @@ class Command(BaseCommand):
             f"{AssessmentResult.objects.count()} assessments"
         )
 
+    def _reviewer(self):
+        reviewer = get_user_model()(
+            username=DEMO_REVIEWER, email=DEMO_REVIEWER, first_name="Demo", is_staff=True
+        )
+        reviewer.set_unusable_password()
+        reviewer.save()
+        reviewer.groups.add(Group.objects.get(name="Recruiters"))
+        return reviewer
+
     def _candidate(self, now, **values) -> Candidate:
         first, last = values["full_name"].lower().split(" ", 1)
-        email = f"{first}.{last.replace(' ', '')}@{DEMO_DOMAIN}"
-        candidate = Candidate.objects.create(email=email, **values)
-        Resume.objects.create(
-            candidate=candidate,
-            file_url=f"https://files.{DEMO_DOMAIN}/resumes/{candidate.pk}.pdf",
-            file_name=f"{first}-{last}-resume.pdf".replace(" ", "-"),
-            file_size=148_000 + len(email) * 1_000,
-            parsing_status=Resume.ParsingStatus.COMPLETED,
-            parsed_at=now - timedelta(days=5),
-            parsed_data={
-                "name": values["full_name"],
-                "skills": values["skills"],
-                "experience": [
-                    {"title": values["target_role"], "years": 2 + len(values["skills"])}
-                ],
-                "education": [{"degree": "BSc Computer Science"}],
-            },
+        # An address's local part is ASCII: Fernández writes fernandez.
+        local = unicodedata.normalize("NFKD", f"{first}.{last.replace(' ', '')}")
+        email = f"{local.encode('ascii', 'ignore').decode()}@{DEMO_DOMAIN}"
+        candidate = register_candidate(email=email, **values)
+        created(
+            Resume(
+                candidate=candidate,
+                file_url=f"https://files.{DEMO_DOMAIN}/resumes/{candidate.pk}.pdf",
+                file_name=f"{first}-{last}-resume.pdf".replace(" ", "-"),
+                file_size=148_000 + len(email) * 1_000,
+                parsing_status=Resume.ParsingStatus.COMPLETED,
+                parsed_at=now - timedelta(days=5),
+                parsed_data={
+                    "name": values["full_name"],
+                    "skills": values["skills"],
+                    "experience": [
+                        {"title": values["target_role"], "years": 2 + len(values["skills"])}
+                    ],
+                    "education": [{"degree": "BSc Computer Science"}],
+                },
+            )
         )
-        AgentAction.objects.create(
-            candidate=candidate,
-            agent_type=AgentAction.AgentType.RESUME_PARSER,
-            action="parse_resume",
-            rationale="New resume uploaded; extracted skills and experience.",
-            status=AgentAction.Status.SUCCEEDED,
-            ai_model="claude-haiku-4",
-            tokens_used=2_140,
-            cost_usd=Decimal("0.0021"),
-            output={"skills_found": values["skills"]},
+        created(
+            AgentAction(
+                candidate=candidate,
+                agent_type=AgentAction.AgentType.RESUME_PARSER,
+                action="parse_resume",
+                rationale="New resume uploaded; extracted skills and experience.",
+                status=AgentAction.Status.SUCCEEDED,
+                ai_model="claude-haiku-4",
+                tokens_used=2_140,
+                cost_usd=Decimal("0.0021"),
+                output={"skills_found": values["skills"]},
+            )
         )
         return candidate
 
@@ -220,14 +256,11 @@ class Command(BaseCommand):
         return interview
 
     def _transcript(self, interview, transcript, started):
-        session = interview.session
         at = started
-        for number, (text, response_time) in enumerate(transcript, start=1):
+        for text, response_time in transcript:
             at += timedelta(seconds=(response_time or 8) + 5)
-            message = InterviewMessage.objects.create(
-                interview=interview,
-                session=session,
-                sequence_number=number,
+            message, _new = services.append_message(
+                interview,
                 message_type="candidate_response" if response_time else "ai_question",
                 content_text=text,
                 response_time_seconds=response_time,
@@ -236,69 +269,79 @@ class Command(BaseCommand):
             # Demo transcripts happened in the past: date the rows accordingly.
             InterviewMessage.objects.filter(pk=message.pk).update(created_at=at, updated_at=at)
             if not response_time:
-                AgentAction.objects.create(
-                    interview=interview,
-                    candidate=interview.candidate,
-                    agent_type=AgentAction.AgentType.INTERVIEWER,
-                    action="ask_question",
-                    rationale="Probe the next topic at the current difficulty level.",
-                    status=AgentAction.Status.SUCCEEDED,
-                    ai_model="claude-sonnet-4",
-                    tokens_used=640,
-                    cost_usd=Decimal("0.0064"),
-                    input={"question_number": number},
+                created(
+                    AgentAction(
+                        interview=interview,
+                        candidate=interview.candidate,
+                        agent_type=AgentAction.AgentType.INTERVIEWER,
+                        action="ask_question",
+                        rationale="Probe the next topic at the current difficulty level.",
+                        status=AgentAction.Status.SUCCEEDED,
+                        ai_model="claude-sonnet-4",
+                        tokens_used=640,
+                        cost_usd=Decimal("0.0064"),
+                        input={"question_number": message.sequence_number},
+                    )
                 )
         asked = sum(1 for _text, response_time in transcript if not response_time)
-        session.questions_asked_count = asked
-        session.current_difficulty_level = "advanced" if asked > 2 else "standard"
-        session.conversation_memory = {
-            "topics_covered": [text.split("?")[0][:60] for text, rt in transcript if not rt],
-            "candidate_profile": {"confidence": "0.82", "pace": "steady"},
-        }
-        session.progression_state = {"level": session.current_difficulty_level, "streak": asked}
-        session.skill_boundaries_identified = {interview.role_type: "advanced"}
-        session.last_activity_at = at
-        session.save()
-
-    def _assessment(self, interview, *, score, approved, reviewer_notes=""):
-        skill = interview.role_type
-        assessment = AssessmentResult.objects.create(
-            interview=interview,
-            overall_score=Decimal(score),
-            skill_scores={
-                skill: {"score": int(Decimal(score)) + 3, "level": "advanced"},
-                "communication": {"score": 80, "level": "proficient"},
-                "problem_solving": {"score": int(Decimal(score)) - 4, "level": "proficient"},
+        level = "advanced" if asked > 2 else "standard"
+        services.update_session(
+            interview.session,
+            questions_asked_count=asked,
+            current_difficulty_level=level,
+            conversation_memory={
+                "topics_covered": [text.split("?")[0][:60] for text, rt in transcript if not rt],
+                "candidate_profile": {"confidence": "0.82", "pace": "steady"},
             },
-            strengths=["clear explanations", "knows the trade-offs"],
-            weaknesses=["did not mention testing unprompted"],
-            integrity_flags=[],
-            integrity_score=Decimal("97.00"),
-            ai_reasoning={
-                "summary": "Answers grew more precise as difficulty rose; reached the "
-                "advanced tier on databases.",
-                "evidence": {"messages": [2, 4, 6]},
-            },
-            recommended_actions=["advance to system design round"],
-            ai_model="claude-sonnet-4",
-            prompt_version="scoring-v3",
+            progression_state={"level": level, "streak": asked},
+            skill_boundaries_identified={interview.role_type: "advanced"},
+            last_activity_at=at,
         )
-        AgentAction.objects.create(
-            interview=interview,
-            candidate=interview.candidate,
-            agent_type=AgentAction.AgentType.SCORER,
-            action="score_interview",
-            rationale="Interview completed; scored against the role rubric.",
-            status=AgentAction.Status.SUCCEEDED,
-            ai_model="claude-sonnet-4",
-            tokens_used=5_200,
-            cost_usd=Decimal("0.0520"),
-            output={"overall_score": assessment.overall_score},
+
+    def _assessment(self, interview, *, score, approved, review_notes=""):
+        skill = interview.role_type
+        assessment = created(
+            AssessmentResult(
+                interview=interview,
+                overall_score=Decimal(score),
+                skill_scores={
+                    skill: {"score": int(Decimal(score)) + 3, "level": "advanced"},
+                    "communication": {"score": 80, "level": "proficient"},
+                    "problem_solving": {"score": int(Decimal(score)) - 4, "level": "proficient"},
+                },
+                strengths=["clear explanations", "knows the trade-offs"],
+                weaknesses=["did not mention testing unprompted"],
+                integrity_flags=[],
+                integrity_score=Decimal("97.00"),
+                ai_reasoning={
+                    "summary": "Answers grew more precise as difficulty rose; reached the "
+                    "advanced tier on databases.",
+                    "evidence": {"messages": [2, 4, 6]},
+                },
+                recommended_actions=["advance to system design round"],
+                ai_model="claude-sonnet-4",
+                prompt_version="scoring-v3",
+            )
+        )
+        created(
+            AgentAction(
+                interview=interview,
+                candidate=interview.candidate,
+                agent_type=AgentAction.AgentType.SCORER,
+                action="score_interview",
+                rationale="Interview completed; scored against the role rubric.",
+                status=AgentAction.Status.SUCCEEDED,
+                ai_model="claude-sonnet-4",
+                tokens_used=5_200,
+                cost_usd=Decimal("0.0520"),
+                output={"overall_score": assessment.overall_score},
+            )
         )
         if approved:
-            AssessmentResult.objects.filter(pk=assessment.pk).update(
+            review_assessment(
+                assessment,
+                reviewer=self.reviewer,
                 review_status=AssessmentResult.ReviewStatus.APPROVED,
-                reviewed_at=timezone.now(),
-                review_notes=reviewer_notes,
+                review_notes=review_notes,
             )
         return assessment
