@@ -14,7 +14,6 @@ from assessments import services
 from assessments.models import AssessmentResult
 from core import access
 from core.admin import (
-    RECORD_FIELDS,
     RECORD_FIELDSET,
     REFUSED_WRITES,
     SoftDeleteAdmin,
@@ -118,15 +117,6 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
     ]
     list_filter = ["review_status", "interview__role_type", "generated_at", "reviewed_at"]
     list_select_related = ["interview__candidate", "reviewed_by"]
-    list_defer = [
-        "skill_scores",
-        "skill_boundary_map",
-        "strengths",
-        "weaknesses",
-        "integrity_flags",
-        "ai_reasoning",
-        "recommended_actions",
-    ]
     search_fields = ["interview__candidate__email", "interview__candidate__full_name"]
     ordering = ["-generated_at"]
     readonly_fields = [
@@ -134,7 +124,6 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
         *AssessmentResult.REVIEW_FIELDS,
         "interview_link",
         "scores_and_reasoning",
-        *RECORD_FIELDS,
         "history",
     ]
     fieldsets = [

@@ -34,9 +34,6 @@ class AssessmentResultSerializer(ModelCleanMixin, PortalSerializer):
         # Reviews go through the review action, which records who and when.
         read_only_fields = [
             *AssessmentResult.REVIEW_FIELDS,
-            "deleted_at",
-            "deleted_by",
-            "deletion_reason",
         ]
         extra_kwargs = {"interview": {"queryset": Interview.objects.all()}}
 

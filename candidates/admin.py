@@ -81,12 +81,6 @@ class CandidateAdmin(SoftDeleteAdmin):
     inlines = [ResumeInline]
     actions = [*SoftDeleteAdmin.actions, "export_csv"]
     readonly_fields = [
-        "id",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "deleted_by",
-        "deletion_reason",
         "interviews_overview",
         "history",
     ]
@@ -194,12 +188,3 @@ class ResumeAdmin(SoftDeleteAdmin):
     list_select_related = ["candidate"]
     search_fields = ["file_name", "candidate__email", "candidate__full_name"]
     autocomplete_fields = ["candidate"]
-    list_defer = ["parsed_data"]
-    readonly_fields = [
-        "id",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "deleted_by",
-        "deletion_reason",
-    ]

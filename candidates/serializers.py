@@ -36,7 +36,7 @@ class CandidateSerializer(ModelCleanMixin, PortalSerializer):
             "deleted_by",
             "deletion_reason",
         ]
-        read_only_fields = ["user", "deleted_at", "deleted_by", "deletion_reason"]
+        read_only_fields = ["user"]
 
     def validate_status(self, value):
         if value == Candidate.Status.DELETED:
@@ -103,7 +103,6 @@ class ResumeSerializer(ModelCleanMixin, PortalSerializer):
             "deleted_by",
             "deletion_reason",
         ]
-        read_only_fields = ["deleted_at", "deleted_by", "deletion_reason"]
         extra_kwargs = {"candidate": {"queryset": Candidate.objects.all()}}
 
     def validate_candidate(self, candidate):

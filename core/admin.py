@@ -110,8 +110,6 @@ class PortalModelAdmin(admin.ModelAdmin):
             "widget": PrettyJSONWidget(attrs={"rows": 12, "cols": 100}),
         },
     }
-    #: Large columns (JSON documents) a list never shows: left out of its query.
-    list_defer = ()
 
     def get_queryset(self, request):
         return self.defer_for_list(request, super().get_queryset(request))
@@ -138,9 +136,15 @@ class PortalModelAdmin(admin.ModelAdmin):
             return self.refused(request, request.get_full_path())
 
     def defer_for_list(self, request, queryset):
+        """Leave a list's large columns (JSON documents, which no list shows) unread."""
         match = getattr(request, "resolver_match", None)
         on_list = match is not None and (match.url_name or "").endswith("_changelist")
-        return queryset.defer(*self.list_defer) if on_list and self.list_defer else queryset
+        documents = [
+            field.name
+            for field in self.model._meta.concrete_fields
+            if isinstance(field, models.JSONField)
+        ]
+        return queryset.defer(*documents) if on_list and documents else queryset
 
 
 #: The collapsed "Record" section of soft-deletable objects' pages (each admin defines
@@ -202,6 +206,11 @@ class SoftDeleteAdmin(PortalModelAdmin):
 
     def get_list_filter(self, request):
         return [*super().get_list_filter(request), DeletedFilter]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A row's record (its key, times and deletion) is never edited by hand.
+        own = super().get_readonly_fields(request, obj)
+        return [*own, *(name for name in RECORD_FIELDS if name not in own)]
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -87,7 +87,6 @@ class InterviewAdmin(SoftDeleteAdmin):
     autocomplete_fields = ["candidate", "resume"]
     actions = [*SoftDeleteAdmin.actions, "start_selected", "complete_selected", "abandon_selected"]
     readonly_fields = [
-        "id",
         "status",
         "started_at",
         "completed_at",
@@ -97,11 +96,6 @@ class InterviewAdmin(SoftDeleteAdmin):
         "session_state",
         "transcript",
         "agent_actions",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "deleted_by",
-        "deletion_reason",
         "history",
     ]
     fieldsets = [
@@ -253,7 +247,6 @@ class InterviewSessionAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["current_difficulty_level", "last_activity_at"]
     ordering = ["-last_activity_at"]
-    list_defer = ["conversation_memory", "skill_boundaries_identified", "progression_state"]
     list_select_related = ["interview__candidate"]
     search_fields = ["interview__candidate__email", "interview__candidate__full_name"]
     fields = [
@@ -300,7 +293,6 @@ class InterviewSessionAdmin(ReadOnlyAdmin):
 class InterviewMessageAdmin(ReadOnlyAdmin):
     list_display = ["interview", "sequence_number", "message_type", "excerpt", "created_at"]
     list_filter = ["message_type", "created_at"]
-    list_defer = ["audio_metadata", "metadata"]
     list_select_related = ["interview__candidate"]
     search_fields = ["interview__candidate__email", "interview__candidate__full_name"]
     ordering = ["-created_at"]
@@ -353,7 +345,6 @@ class AgentActionAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["agent_type", "status", "created_at"]
     list_select_related = ["interview__candidate", "candidate"]
-    list_defer = ["input", "output"]
     search_fields = ["action", "candidate__email", "interview__candidate__email"]
     ordering = ["-created_at"]
     fields = [

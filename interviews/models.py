@@ -9,12 +9,9 @@ from django.utils import timezone
 from candidates.models import Candidate, Resume
 from candidates.validators import validate_http_url
 from core.models import (
-    AliveManager,
-    AllRowsManager,
     BaseModel,
     JSONDocumentField,
     SoftDeleteModel,
-    SoftDeleteQuerySet,
     TransactionNow,
     audited,
     check_same_owner,
@@ -30,20 +27,6 @@ EXPIRED_TEXT = "[removed after the retention period]"
 #: The AI's working memory and its inputs and outputs quote answers and resumes.
 AI_NOTES = "the AI's working memory and its inputs and outputs about them"
 MONEY = {"max_digits": 10, "decimal_places": 4}
-
-
-class InterviewQuerySet(SoftDeleteQuerySet):
-    def scheduled(self):
-        """Interviews that have not started yet."""
-        return self.filter(status=Interview.Status.SCHEDULED)
-
-    def in_progress(self):
-        """Interviews being held right now."""
-        return self.filter(status=Interview.Status.IN_PROGRESS)
-
-    def finished(self):
-        """Completed or abandoned interviews."""
-        return self.filter(status__in=Interview.FINISHED_STATUSES)
 
 
 class RoleType(models.TextChoices):
@@ -104,9 +87,6 @@ class Interview(BaseModel, SoftDeleteModel):
     cost_usd = models.DecimalField(
         **MONEY, default=ZERO, db_default=ZERO, validators=[MinValueValidator(ZERO)]
     )
-
-    objects = AliveManager.from_queryset(InterviewQuerySet)()
-    all_objects = AllRowsManager.from_queryset(InterviewQuerySet)()
 
     class Meta(SoftDeleteModel.Meta):
         db_table = "interviews"

@@ -31,9 +31,6 @@ class InterviewSerializer(ModelCleanMixin, PortalSerializer):
             "started_at",
             "completed_at",
             "duration_seconds",
-            "deleted_at",
-            "deleted_by",
-            "deletion_reason",
         ]
         extra_kwargs = {
             "candidate": {"queryset": Candidate.objects.all()},

@@ -99,16 +99,6 @@ def test_a_stale_copy_cannot_move_twice(interview_in_progress):
     assert Interview.objects.get(pk=interview_in_progress.pk).status == Status.COMPLETED
 
 
-def test_querysets_name_the_statuses(interview, candidate):
-    running = services.start_interview(
-        services.create_interview(candidate=candidate, role_type="react")
-    )
-    assert list(Interview.objects.scheduled()) == [interview]
-    assert list(Interview.objects.in_progress()) == [running]
-    services.abandon_interview(interview)
-    assert list(Interview.objects.finished()) == [interview]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_move_waits_for_a_concurrent_one_and_then_refuses(interview_in_progress, admin_api):
     """A move locks the row: it sees the other worker's committed move, not stale data.

@@ -54,7 +54,12 @@ with pghistory.context(user=operator.pk):
 PGTRIGGER_HELPER = "_pgtrigger_should_ignore"
 
 #: Tables outside the apps whose rows migrating the apps changes, by design.
-CHANGED_BY_MIGRATIONS = ("auth_group", "auth_group_permissions", "django_migrations")
+CHANGED_BY_MIGRATIONS = (
+    "auth_group",
+    "auth_group_permissions",
+    "auth_user_groups",
+    "django_migrations",
+)
 
 
 def _manage(env, *args):
@@ -76,6 +81,15 @@ def _row_counts(conn, tables) -> dict[str, int]:
     return {
         table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables
     }
+
+
+def _memberships(conn) -> list[tuple]:
+    """Who is in which group, by username and group name."""
+    return conn.execute(
+        "SELECT u.username, g.name FROM auth_user_groups ug"
+        " JOIN auth_user u ON u.id = ug.user_id JOIN auth_group g ON g.id = ug.group_id"
+        " ORDER BY 1, 2"
+    ).fetchall()
 
 
 def _groups(conn) -> list[tuple]:
@@ -150,6 +164,7 @@ def test_migrate_zero_for_each_app_and_back(scratch_database):
         counts = _row_counts(conn, tables)
         loaded = table_contents(conn)
         groups = _groups(conn)
+        members = _memberships(conn)
         recorded = _migrations(conn)
     assert [table for table, count in counts.items() if count == 0] == []
     assert {name for name, _permissions in groups} > MIGRATION_GROUPS
@@ -172,6 +187,9 @@ def test_migrate_zero_for_each_app_and_back(scratch_database):
         assert set(rolled_back) == outside
         assert _kept(rolled_back, outside) == _kept(loaded, outside)
         assert _groups(conn) == [group for group in groups if group[0] not in MIGRATION_GROUPS]
+        # ... and their members leave them (seed_demo's reviewer is a recruiter).
+        assert _memberships(conn) == [row for row in members if row[1] not in MIGRATION_GROUPS]
+        assert len(_memberships(conn)) < len(members)
         assert _migrations(conn) == [
             row for row in recorded if row[0] not in APPS_IN_ROLLBACK_ORDER
         ]
