@@ -12,6 +12,7 @@ from core.models import (
     JSONDocumentField,
     SoftDeleteModel,
     TransactionNow,
+    at_least,
     audited,
     choices_check,
 )
@@ -125,10 +126,7 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
                 name="assessment_results_override_has_score",
                 violation_error_message="Required when review_status is overridden.",
             ),
-            models.CheckConstraint(
-                condition=models.Q(schema_version__gte=1),
-                name="assessment_results_schema_version_positive",
-            ),
+            at_least("schema_version", 1, name="assessment_results_schema_version_positive"),
         ]
         indexes = [
             # The review queue (review_status=pending) and its filter.

@@ -13,6 +13,7 @@ from core.models import (
     JSONDocumentField,
     SoftDeleteModel,
     TransactionNow,
+    at_least,
     audited,
     choices_check,
 )
@@ -225,10 +226,7 @@ class Resume(BaseModel, SoftDeleteModel):
                 condition=models.Q(file_size__gt=0), name="resumes_file_size_positive"
             ),
             choices_check("parsing_status", ParsingStatus, name="resumes_parsing_status_valid"),
-            models.CheckConstraint(
-                condition=models.Q(schema_version__gte=1),
-                name="resumes_schema_version_positive",
-            ),
+            at_least("schema_version", 1, name="resumes_schema_version_positive"),
         ]
         indexes = [
             # The parser's work queue and the parsing_status filter.

@@ -3,6 +3,7 @@
 import json
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import ClassVar
 
 import pghistory
@@ -81,6 +82,17 @@ def choices_check(
     return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
 
 
+# Runs as the models load, before any test can watch it: `makemigrations --check`
+# (in `make test`) catches any change in what it builds.
+def at_least(field: str, minimum: int, *, name: str):  # pragma: no mutate block
+    """Return the CHECK constraint that keeps ``field`` at ``minimum`` or above.
+
+    NULL passes, so nullable numbers stay nullable. The field's MinValueValidator
+    says the same to a form or serializer before the database has to.
+    """
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__gte": minimum}), name=name)
+
+
 def validate_storable_json(value) -> None:
     """Refuse what jsonb cannot store (NUL characters, NaN, Infinity) or nests absurdly."""
     if depth_exceeds(value):
@@ -105,25 +117,34 @@ def JSONDocumentField(**kwargs):  # noqa: N802 (reads as a field)  # pragma: no 
     return models.JSONField(encoder=ExactJSONEncoder, validators=[validate_storable_json], **kwargs)
 
 
-def check_same_owner(instance, field: str, owner: str, *, message: str, error_field=None):
-    """Refuse ``instance.<field>`` if it belongs to another ``owner`` than ``instance`` does.
+@dataclass(frozen=True)
+class SameOwner:
+    """A rule: the row that ``field`` points to belongs to the same ``owner`` as this row.
 
     An interview's resume must be its own candidate's; a message's session its own
-    interview's. The error is ``error_field``'s (default: ``field``'s). A related row
-    that does not exist is left to the field's own validation.
+    interview's. The error is ``error_field``'s (default: ``field``'s).
     """
-    related_id = getattr(instance, f"{field}_id")
-    owner_id = getattr(instance, f"{owner}_id")
-    if related_id is None or owner_id is None:
-        return
-    related = instance._meta.get_field(field).related_model
-    actual = (
-        related._base_manager.filter(pk=related_id).values_list(f"{owner}_id", flat=True).first()
-    )
-    if actual is not None and actual != owner_id:
-        raise ValidationError(
-            {error_field or field: ValidationError(message, code=f"{field}_mismatch")}
+
+    field: str
+    owner: str
+    message: str
+    error_field: str | None = None
+
+    def check(self, instance) -> None:
+        related_id = getattr(instance, f"{self.field}_id")
+        owner_id = getattr(instance, f"{self.owner}_id")
+        if related_id is None or owner_id is None:
+            return
+        related = instance._meta.get_field(self.field).related_model
+        actual = (
+            related._base_manager.filter(pk=related_id)
+            .values_list(f"{self.owner}_id", flat=True)
+            .first()
         )
+        # A related row that does not exist is the field's own validation's to report.
+        if actual is not None and actual != owner_id:
+            mismatch = ValidationError(self.message, code=f"{self.field}_mismatch")
+            raise ValidationError({self.error_field or self.field: mismatch})
 
 
 class BaseModel(models.Model):
@@ -138,9 +159,16 @@ class BaseModel(models.Model):
     #: Constraint name -> field whose error it is, for constraints that span several
     #: fields (Django reports those as non-field errors otherwise).
     constraint_error_fields: ClassVar[Mapping[str, str]] = {}
+    #: Related rows that must belong to the same owner as this one (checked by clean()).
+    same_owner: ClassVar[tuple[SameOwner, ...]] = ()
 
     class Meta:
         abstract = True
+
+    def clean(self):
+        super().clean()
+        for rule in self.same_owner:
+            rule.check(self)
 
     def validate_constraints(self, exclude=None):
         using = router.db_for_write(self.__class__, instance=self)

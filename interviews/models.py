@@ -11,10 +11,11 @@ from candidates.validators import validate_http_url
 from core.models import (
     BaseModel,
     JSONDocumentField,
+    SameOwner,
     SoftDeleteModel,
     TransactionNow,
+    at_least,
     audited,
-    check_same_owner,
     choices_check,
 )
 from core.personal import Personal, PersonalData
@@ -50,6 +51,7 @@ class Interview(BaseModel, SoftDeleteModel):
 
     #: A candidate's login sees its own interviews (core.access).
     owner_lookup = "candidate"
+    same_owner = (SameOwner("resume", "candidate", "The resume belongs to another candidate."),)
 
     #: Target status -> the statuses it may be reached from (see interviews.services).
     ALLOWED_MOVES = {
@@ -113,17 +115,9 @@ class Interview(BaseModel, SoftDeleteModel):
                 name="interviews_finished_has_completed_at",
                 violation_error_message="A finished interview needs completed_at.",
             ),
-            models.CheckConstraint(
-                condition=models.Q(duration_seconds__gte=0),
-                name="interviews_duration_non_negative",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(total_tokens_used__gte=0),
-                name="interviews_tokens_non_negative",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(cost_usd__gte=0), name="interviews_cost_non_negative"
-            ),
+            at_least("duration_seconds", 0, name="interviews_duration_non_negative"),
+            at_least("total_tokens_used", 0, name="interviews_tokens_non_negative"),
+            at_least("cost_usd", 0, name="interviews_cost_non_negative"),
         ]
         indexes = [
             # The status filter and the retention job's "finished" scan.
@@ -141,12 +135,6 @@ class Interview(BaseModel, SoftDeleteModel):
 
     def __str__(self):
         return f"{self.get_role_type_display()} interview ({self.get_status_display()})"
-
-    def clean(self):
-        super().clean()
-        check_same_owner(
-            self, "resume", "candidate", message="The resume belongs to another candidate."
-        )
 
 
 class DifficultyLevel(models.TextChoices):
@@ -215,18 +203,9 @@ class InterviewSession(BaseModel):
                 DifficultyLevel,
                 name="interview_sessions_difficulty_valid",
             ),
-            models.CheckConstraint(
-                condition=models.Q(questions_asked_count__gte=0),
-                name="interview_sessions_questions_non_negative",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(schema_version__gte=1),
-                name="interview_sessions_schema_version_positive",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(version__gte=1),
-                name="interview_sessions_version_positive",
-            ),
+            at_least("questions_asked_count", 0, name="interview_sessions_questions_non_negative"),
+            at_least("schema_version", 1, name="interview_sessions_schema_version_positive"),
+            at_least("version", 1, name="interview_sessions_version_positive"),
         ]
         indexes = [
             # Finding idle sessions (the engine's clean-up of stalled interviews).
@@ -251,6 +230,7 @@ class InterviewMessage(BaseModel):
     MessageType = MessageType
 
     owner_lookup = "interview__candidate"
+    same_owner = (SameOwner("session", "interview", "The session belongs to another interview."),)
     personal_data = PersonalData(
         erasure=(
             Personal(
@@ -308,10 +288,7 @@ class InterviewMessage(BaseModel):
                 fields=["interview", "client_message_id"],
                 name="interview_messages_client_message_id_key",
             ),
-            models.CheckConstraint(
-                condition=models.Q(sequence_number__gte=1),
-                name="interview_messages_sequence_positive",
-            ),
+            at_least("sequence_number", 1, name="interview_messages_sequence_positive"),
             choices_check("message_type", MessageType, name="interview_messages_type_valid"),
             models.CheckConstraint(
                 condition=~models.Q(content_text=""),
@@ -321,13 +298,11 @@ class InterviewMessage(BaseModel):
                 condition=models.Q(content_audio_url__iregex=r"^https?://"),
                 name="interview_messages_audio_url_http",
             ),
-            models.CheckConstraint(
-                condition=models.Q(audio_duration_seconds__gte=0),
-                name="interview_messages_audio_duration_non_negative",
+            at_least(
+                "audio_duration_seconds", 0, name="interview_messages_audio_duration_non_negative"
             ),
-            models.CheckConstraint(
-                condition=models.Q(response_time_seconds__gte=0),
-                name="interview_messages_response_time_non_negative",
+            at_least(
+                "response_time_seconds", 0, name="interview_messages_response_time_non_negative"
             ),
         ]
         indexes = [
@@ -345,12 +320,6 @@ class InterviewMessage(BaseModel):
 
     def __str__(self):
         return f"#{self.sequence_number} {self.get_message_type_display()}"
-
-    def clean(self):
-        super().clean()
-        check_same_owner(
-            self, "session", "interview", message="The session belongs to another interview."
-        )
 
 
 class AgentType(models.TextChoices):
@@ -374,6 +343,14 @@ class AgentAction(BaseModel):
 
     personal_data = PersonalData(
         erasure=(Personal(AI_NOTES, erased={"input": None, "output": None}),)
+    )
+    same_owner = (
+        SameOwner(
+            "interview",
+            "candidate",
+            "Not the candidate of this interview.",
+            error_field="candidate",
+        ),
     )
 
     # PROTECT: the audit trail outlives nothing it describes.
@@ -417,17 +394,9 @@ class AgentAction(BaseModel):
             models.CheckConstraint(
                 condition=~models.Q(action=""), name="agent_actions_action_not_blank"
             ),
-            models.CheckConstraint(
-                condition=models.Q(tokens_used__gte=0),
-                name="agent_actions_tokens_non_negative",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(cost_usd__gte=0), name="agent_actions_cost_non_negative"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(schema_version__gte=1),
-                name="agent_actions_schema_version_positive",
-            ),
+            at_least("tokens_used", 0, name="agent_actions_tokens_non_negative"),
+            at_least("cost_usd", 0, name="agent_actions_cost_non_negative"),
+            at_least("schema_version", 1, name="agent_actions_schema_version_positive"),
         ]
         indexes = [
             # The agent_type filter (e.g. everything the scorer did).
@@ -442,13 +411,3 @@ class AgentAction(BaseModel):
 
     def __str__(self):
         return f"{self.agent_type}: {self.action}"
-
-    def clean(self):
-        super().clean()
-        check_same_owner(
-            self,
-            "interview",
-            "candidate",
-            message="Not the candidate of this interview.",
-            error_field="candidate",
-        )
