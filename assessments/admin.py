@@ -21,23 +21,6 @@ from core.admin import (
     pretty_json,
 )
 
-AI_FIELDS = [
-    "interview",
-    "overall_score",
-    "integrity_score",
-    "skill_scores",
-    "skill_boundary_map",
-    "strengths",
-    "weaknesses",
-    "integrity_flags",
-    "ai_reasoning",
-    "recommended_actions",
-    "generated_at",
-    "ai_model",
-    "prompt_version",
-    "schema_version",
-]
-
 
 class ReviewForm(forms.ModelForm):
     """A reviewer's decision; the model's rules say what it may hold."""
@@ -120,7 +103,7 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
     search_fields = ["interview__candidate__email", "interview__candidate__full_name"]
     ordering = ["-generated_at"]
     readonly_fields = [
-        *AI_FIELDS,
+        *AssessmentResult.AI_FIELDS,
         *AssessmentResult.REVIEW_FIELDS,
         "interview_link",
         "scores_and_reasoning",

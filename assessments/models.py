@@ -44,6 +44,23 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
     """The AI's scoring of one interview, and the human review of it."""
 
     ReviewStatus = ReviewStatus
+    #: What the AI writes (through the API); the admin shows, never edits, them.
+    AI_FIELDS = (
+        "interview",
+        "overall_score",
+        "integrity_score",
+        "skill_scores",
+        "skill_boundary_map",
+        "strengths",
+        "weaknesses",
+        "integrity_flags",
+        "ai_reasoning",
+        "recommended_actions",
+        "generated_at",
+        "ai_model",
+        "prompt_version",
+        "schema_version",
+    )
     #: What a human review writes (assessments.services.review_assessment), and only it.
     REVIEW_FIELDS = ("review_status", "final_score", "review_notes", "reviewed_by", "reviewed_at")
     #: What a reviewer decides.

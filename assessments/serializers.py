@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from assessments.models import AssessmentResult
 from core.api import ModelCleanMixin, PortalSerializer
+from core.models import DELETION_FIELDS, TIMESTAMP_FIELDS
 from interviews.models import Interview
 
 
@@ -10,31 +11,13 @@ class AssessmentResultSerializer(ModelCleanMixin, PortalSerializer):
         model = AssessmentResult
         fields = [
             "id",
-            "interview",
-            "overall_score",
-            "skill_scores",
-            "skill_boundary_map",
-            "strengths",
-            "weaknesses",
-            "integrity_flags",
-            "ai_reasoning",
-            "recommended_actions",
-            "integrity_score",
-            "generated_at",
-            "schema_version",
+            *AssessmentResult.AI_FIELDS,
             *AssessmentResult.REVIEW_FIELDS,
-            "ai_model",
-            "prompt_version",
-            "created_at",
-            "updated_at",
-            "deleted_at",
-            "deleted_by",
-            "deletion_reason",
+            *TIMESTAMP_FIELDS,
+            *DELETION_FIELDS,
         ]
         # Reviews go through the review action, which records who and when.
-        read_only_fields = [
-            *AssessmentResult.REVIEW_FIELDS,
-        ]
+        read_only_fields = AssessmentResult.REVIEW_FIELDS
         extra_kwargs = {"interview": {"queryset": Interview.objects.all()}}
 
 

@@ -12,19 +12,7 @@ from candidates import services
 from candidates.models import Candidate, Resume
 from core.admin import RECORD_FIELDSET, RestoreRefused, SoftDeleteAdmin, audit_history
 
-CSV_COLUMNS = [
-    "id",
-    "email",
-    "full_name",
-    "phone",
-    "status",
-    "target_role",
-    "experience_level",
-    "timezone",
-    "skills",
-    "created_at",
-    "deleted_at",
-]
+CSV_COLUMNS = ["id", *Candidate.PROFILE_FIELDS, "created_at", "deleted_at"]
 #: A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

@@ -58,6 +58,17 @@ class Candidate(BaseModel, SoftDeleteModel):
     Status = CandidateStatus
     ExperienceLevel = ExperienceLevel
 
+    #: What the record says of the candidate (the API, the admin's CSV export).
+    PROFILE_FIELDS = (
+        "email",
+        "full_name",
+        "phone",
+        "status",
+        "target_role",
+        "experience_level",
+        "timezone",
+        "skills",
+    )
     #: A candidate's login sees its own record (core.access).
     owner_lookup = "pk"
     personal_data = PersonalData(

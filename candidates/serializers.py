@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from candidates.models import Candidate, Resume
 from core.api import ModelCleanMixin, PortalSerializer, StrictCharField
+from core.models import DELETION_FIELDS, TIMESTAMP_FIELDS
 
 
 class CandidateSerializer(ModelCleanMixin, PortalSerializer):
@@ -20,21 +21,11 @@ class CandidateSerializer(ModelCleanMixin, PortalSerializer):
         model = Candidate
         fields = [
             "id",
-            "email",
-            "full_name",
-            "phone",
-            "status",
-            "target_role",
-            "experience_level",
-            "timezone",
-            "skills",
+            *Candidate.PROFILE_FIELDS,
             "user",
             "password",
-            "created_at",
-            "updated_at",
-            "deleted_at",
-            "deleted_by",
-            "deletion_reason",
+            *TIMESTAMP_FIELDS,
+            *DELETION_FIELDS,
         ]
         read_only_fields = ["user"]
 
@@ -97,11 +88,8 @@ class ResumeSerializer(ModelCleanMixin, PortalSerializer):
             "parsing_status",
             "parsed_data",
             "schema_version",
-            "created_at",
-            "updated_at",
-            "deleted_at",
-            "deleted_by",
-            "deletion_reason",
+            *TIMESTAMP_FIELDS,
+            *DELETION_FIELDS,
         ]
         extra_kwargs = {"candidate": {"queryset": Candidate.objects.all()}}
 

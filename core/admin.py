@@ -13,6 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from core.json import MAX_DEPTH, depth_exceeds
+from core.models import DELETION_FIELDS, TIMESTAMP_FIELDS
 
 #: Writes the database refuses: a uniqueness or consistency rule broken by a change
 #: made meanwhile, or a value it cannot store. The API answers 409 / 400; the admin
@@ -149,7 +150,7 @@ class PortalModelAdmin(admin.ModelAdmin):
 
 #: The collapsed "Record" section of soft-deletable objects' pages (each admin defines
 #: ``history`` with audit_history()).
-RECORD_FIELDS = ["id", "created_at", "updated_at", "deleted_at", "deleted_by", "deletion_reason"]
+RECORD_FIELDS = ["id", *TIMESTAMP_FIELDS, *DELETION_FIELDS]
 RECORD_FIELDSET = ("Record", {"classes": ["collapse"], "fields": [*RECORD_FIELDS, "history"]})
 
 
@@ -306,7 +307,7 @@ def links(items) -> str:
 
 
 #: Snapshot columns that are bookkeeping, not content, in a history table.
-_HISTORY_SKIP = {"id", "created_at", "updated_at"}
+_HISTORY_SKIP = {"id", *TIMESTAMP_FIELDS}
 
 
 def audit_history(obj) -> str:

@@ -18,6 +18,7 @@ from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
 
 from core import access
+from core.models import DELETION_FIELDS
 
 #: Route lookups accept UUIDs only, so /candidates/not-a-uuid/ is a plain 404.
 UUID_LOOKUP = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -128,7 +129,7 @@ class PortalSerializer(serializers.ModelSerializer):
         models.TextField: StrictCharField,
         models.EmailField: StrictEmailField,
     }
-    staff_only_fields = ("deleted_at", "deleted_by", "deletion_reason")
+    staff_only_fields = DELETION_FIELDS
 
     def build_relational_field(self, field_name, relation_info):
         field_class, kwargs = super().build_relational_field(field_name, relation_info)

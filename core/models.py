@@ -147,6 +147,12 @@ class SameOwner:
             raise ValidationError({self.error_field or self.field: mismatch})
 
 
+#: The bookkeeping every row carries (BaseModel), and a soft-deleted row's record of
+#: its deletion (SoftDeleteModel): listed last by every serializer and admin page.
+TIMESTAMP_FIELDS = ("created_at", "updated_at")
+DELETION_FIELDS = ("deleted_at", "deleted_by", "deletion_reason")
+
+
 class BaseModel(models.Model):
     """UUID key and creation/update times, with database defaults for plain SQL."""
 

@@ -1,5 +1,6 @@
 from candidates.models import Candidate, Resume
 from core.api import ModelCleanMixin, PortalSerializer
+from core.models import DELETION_FIELDS, TIMESTAMP_FIELDS
 from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
 
 
@@ -19,11 +20,8 @@ class InterviewSerializer(ModelCleanMixin, PortalSerializer):
             "ai_model_used",
             "total_tokens_used",
             "cost_usd",
-            "created_at",
-            "updated_at",
-            "deleted_at",
-            "deleted_by",
-            "deletion_reason",
+            *TIMESTAMP_FIELDS,
+            *DELETION_FIELDS,
         ]
         # Status and its timestamps change only through start/complete/abandon.
         read_only_fields = [
@@ -52,8 +50,7 @@ class InterviewSessionSerializer(PortalSerializer):
             "last_activity_at",
             "schema_version",
             "version",
-            "created_at",
-            "updated_at",
+            *TIMESTAMP_FIELDS,
         ]
         read_only_fields = ["interview", "version"]
 
@@ -74,8 +71,7 @@ class InterviewMessageSerializer(PortalSerializer):
             "response_time_seconds",
             "metadata",
             "client_message_id",
-            "created_at",
-            "updated_at",
+            *TIMESTAMP_FIELDS,
         ]
         # The server assigns the number and the session; the interview is in the URL.
         read_only_fields = ["interview", "session", "sequence_number"]
@@ -102,8 +98,7 @@ class AgentActionSerializer(ModelCleanMixin, PortalSerializer):
             "input",
             "output",
             "schema_version",
-            "created_at",
-            "updated_at",
+            *TIMESTAMP_FIELDS,
         ]
         extra_kwargs = {
             "interview": {"queryset": Interview.all_objects.all()},

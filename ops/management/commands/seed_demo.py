@@ -27,6 +27,11 @@ DEMO_DOMAIN = "demo.example.com"
 DEMO_REVIEWER = f"recruiter@{DEMO_DOMAIN}"
 
 
+def ai_did(**fields) -> AgentAction:
+    """Record on the AI's audit trail something it did (and did successfully)."""
+    return created(AgentAction(status=AgentAction.Status.SUCCEEDED, **fields))
+
+
 def created(instance):
     """Save a new row as the API would: only if the model's rules accept it."""
     instance.full_clean()
@@ -217,18 +222,15 @@ class Command(BaseCommand):
                 },
             )
         )
-        created(
-            AgentAction(
-                candidate=candidate,
-                agent_type=AgentAction.AgentType.RESUME_PARSER,
-                action="parse_resume",
-                rationale="New resume uploaded; extracted skills and experience.",
-                status=AgentAction.Status.SUCCEEDED,
-                ai_model="claude-haiku-4",
-                tokens_used=2_140,
-                cost_usd=Decimal("0.0021"),
-                output={"skills_found": values["skills"]},
-            )
+        ai_did(
+            candidate=candidate,
+            agent_type=AgentAction.AgentType.RESUME_PARSER,
+            action="parse_resume",
+            rationale="New resume uploaded; extracted skills and experience.",
+            ai_model="claude-haiku-4",
+            tokens_used=2_140,
+            cost_usd=Decimal("0.0021"),
+            output={"skills_found": values["skills"]},
         )
         return candidate
 
@@ -269,19 +271,16 @@ class Command(BaseCommand):
             # Demo transcripts happened in the past: date the rows accordingly.
             InterviewMessage.objects.filter(pk=message.pk).update(created_at=at, updated_at=at)
             if not response_time:
-                created(
-                    AgentAction(
-                        interview=interview,
-                        candidate=interview.candidate,
-                        agent_type=AgentAction.AgentType.INTERVIEWER,
-                        action="ask_question",
-                        rationale="Probe the next topic at the current difficulty level.",
-                        status=AgentAction.Status.SUCCEEDED,
-                        ai_model="claude-sonnet-4",
-                        tokens_used=640,
-                        cost_usd=Decimal("0.0064"),
-                        input={"question_number": message.sequence_number},
-                    )
+                ai_did(
+                    interview=interview,
+                    candidate=interview.candidate,
+                    agent_type=AgentAction.AgentType.INTERVIEWER,
+                    action="ask_question",
+                    rationale="Probe the next topic at the current difficulty level.",
+                    ai_model="claude-sonnet-4",
+                    tokens_used=640,
+                    cost_usd=Decimal("0.0064"),
+                    input={"question_number": message.sequence_number},
                 )
         asked = sum(1 for _text, response_time in transcript if not response_time)
         level = "advanced" if asked > 2 else "standard"
@@ -323,19 +322,16 @@ class Command(BaseCommand):
                 prompt_version="scoring-v3",
             )
         )
-        created(
-            AgentAction(
-                interview=interview,
-                candidate=interview.candidate,
-                agent_type=AgentAction.AgentType.SCORER,
-                action="score_interview",
-                rationale="Interview completed; scored against the role rubric.",
-                status=AgentAction.Status.SUCCEEDED,
-                ai_model="claude-sonnet-4",
-                tokens_used=5_200,
-                cost_usd=Decimal("0.0520"),
-                output={"overall_score": assessment.overall_score},
-            )
+        ai_did(
+            interview=interview,
+            candidate=interview.candidate,
+            agent_type=AgentAction.AgentType.SCORER,
+            action="score_interview",
+            rationale="Interview completed; scored against the role rubric.",
+            ai_model="claude-sonnet-4",
+            tokens_used=5_200,
+            cost_usd=Decimal("0.0520"),
+            output={"overall_score": assessment.overall_score},
         )
         if approved:
             review_assessment(
