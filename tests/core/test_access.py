@@ -1,8 +1,9 @@
 """Who may do what (SPEC §4.2), endpoint by endpoint and caller by caller.
 
-Much of it is declared rather than computed — a view's ``candidate_actions``,
-``staff_actions`` and ``action_permissions``, the groups' permissions — so each
-declaration is checked here by the answer it produces.
+Much of it is declared rather than computed — core.access's table of actions, the
+models' ``owner_lookup``, the groups' permissions — so each declaration is checked
+here by the answer it produces, through the API (the admin asks the same module:
+tests/core/test_admin_pages.py checks which actions each caller is offered).
 """
 
 import pytest
