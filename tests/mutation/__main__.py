@@ -246,6 +246,9 @@ def report(patterns: list[str]) -> int:
     unnoticed = sorted(name for name, verdict in results.items() if verdict in UNNOTICED)
     unexplained = [name for name in unnoticed if name not in reasons]
     stale = sorted(name for name in reasons if name in results and results[name] not in UNNOTICED)
+    # A whole run makes every mutant there is: a listed name it did not make is one
+    # whose code has moved or changed since (its number or module is not the same).
+    gone = [] if patterns else sorted(name for name in reasons if name not in results)
     untested = sorted(
         name for name, verdict in results.items() if verdict not in NOTICED | UNNOTICED
     )
@@ -261,6 +264,8 @@ def report(patterns: list[str]) -> int:
         print(f"{len(untested)} mutants were not tested (an interrupted run?): run again.")
     for name in stale:
         print(f"Listed as equivalent but not surviving (remove it): {name}")
+    for name in gone:
+        print(f"Listed as equivalent but no such mutant (its code changed; remove it): {name}")
     for name in unexplained:
         diff = subprocess.run(
             [MUTMUT, "show", name],
@@ -269,7 +274,7 @@ def report(patterns: list[str]) -> int:
             check=False,
         ).stdout
         print(f"\n=== Unexplained survivor ({results[name]}): {name}\n{diff.strip()}")
-    return 1 if unexplained or stale or untested else 0
+    return 1 if unexplained or stale or gone or untested else 0
 
 
 if __name__ == "__main__":
