@@ -59,27 +59,6 @@ def test_a_resume_used_by_interviews_cannot_move_to_another_candidate(
     assert Resume.objects.get(pk=resume.pk).candidate == interview.candidate
 
 
-def test_an_erased_candidate_cannot_be_restored(admin_api, candidate):
-    admin_api.post(f"/api/v1/candidates/{candidate.pk}/erase/")
-
-    response = admin_api.post(f"/api/v1/candidates/{candidate.pk}/restore/")
-
-    assert response.status_code == 409
-    assert Candidate.all_objects.get(pk=candidate.pk).is_deleted
-
-
-def test_erasing_again_writes_nothing(admin_api, candidate):
-    admin_api.post(f"/api/v1/candidates/{candidate.pk}/erase/")
-    erased = Candidate.all_objects.get(pk=candidate.pk)
-    events = Candidate.pgh_event_model.objects.filter(pgh_obj_id=candidate.pk).count()
-
-    response = admin_api.post(f"/api/v1/candidates/{candidate.pk}/erase/")
-
-    assert response.status_code == 200
-    assert Candidate.all_objects.get(pk=candidate.pk).updated_at == erased.updated_at
-    assert Candidate.pgh_event_model.objects.filter(pgh_obj_id=candidate.pk).count() == events
-
-
 @pytest.mark.parametrize(
     ("action", "permission"),
     [("restore", "change_candidate"), ("erase", "delete_candidate")],

@@ -6,14 +6,11 @@ compares every touched table before and after.
 
 import pytest
 from django.contrib.auth.models import User
-from model_bakery import baker
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from candidates.models import Candidate, Resume
+from candidates.models import Candidate
 from core.admin import REFUSED_MESSAGE
-from interviews import services
-from interviews.models import AgentAction
 from tests.failing_writes import Snapshot, failing_write
 
 PASSWORD = "an4lytical-engine"
@@ -30,61 +27,6 @@ CHANGELIST = "/admin/candidates/candidate/"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def give_personal_data(candidate: Candidate) -> Token:
-    """Give ``candidate`` personal data in every place erasure reaches; return their token.
-
-    A login and its token, a parsed resume, a running interview whose questions and
-    answers carry audio links and metadata, the AI's memory and its notes.
-    """
-    candidate.user = User.objects.create_user(
-        candidate.email,
-        email=candidate.email,
-        first_name=candidate.full_name.split()[0],
-        password=PASSWORD,
-    )
-    candidate.save(update_fields=["user", "updated_at"])
-    resume = baker.make(
-        Resume,
-        candidate=candidate,
-        file_url=f"https://files.example.com/resumes/{candidate.pk}.pdf",
-        file_name="cv.pdf",
-        file_size=4_096,
-        parsing_status=Resume.ParsingStatus.COMPLETED,
-        parsed_data={"name": candidate.full_name, "phone": "+44 20 7946 0000"},
-    )
-    interview = services.start_interview(
-        services.create_interview(candidate=candidate, resume=resume, role_type="python")
-    )
-    for message_type, text in [
-        ("ai_question", "What does the GIL protect?"),
-        ("candidate_response", "The interpreter's internal state, one thread at a time."),
-    ]:
-        services.append_message(
-            interview,
-            message_type=message_type,
-            content_text=text,
-            content_audio_url=f"https://audio.example.com/{message_type}.ogg",
-            audio_metadata={"codec": "opus", "speaker": message_type},
-            metadata={"said_by": candidate.full_name},
-        )
-    services.update_session(
-        interview.session, conversation_memory={"candidate": candidate.full_name, "notes": []}
-    )
-    for with_interview in (interview, None):
-        baker.make(
-            AgentAction,
-            interview=with_interview,
-            candidate=candidate,
-            agent_type="interviewer",
-            action="ask_question",
-            rationale="Probe concurrency.",
-            status="succeeded",
-            input={"resume": resume.parsed_data},
-            output={"question": "What does the GIL protect?"},
-        )
-    return Token.objects.create(user=candidate.user)
-
-
 def assert_login_still_works(candidate: Candidate, token: Token) -> None:
     """The candidate's login still answers to its password, with the same token."""
     client = APIClient()
@@ -99,73 +41,6 @@ def assert_login_still_works(candidate: Candidate, token: Token) -> None:
     own = client.get(f"/api/v1/candidates/{candidate.pk}/")
     assert own.status_code == 200
     assert (own.json()["full_name"], own.json()["email"]) == (candidate.full_name, candidate.email)
-
-
-class TestErasure:
-    #: Each step of erase_candidate and of the interviews app's receiver, in order.
-    STEPS = [
-        pytest.param("candidates", "UPDATE", "NEW.deleted_at IS NOT NULL", id="soft delete"),
-        pytest.param("resumes", "UPDATE", None, id="resumes"),
-        pytest.param("candidate_events", "UPDATE", None, id="history"),
-        pytest.param("auth_user", "UPDATE", None, id="login"),
-        pytest.param("authtoken_token", "DELETE", None, id="tokens"),
-        pytest.param(
-            "interview_messages",
-            "UPDATE",
-            "NEW.message_type = 'candidate_response'",
-            id="answers",
-        ),
-        pytest.param(
-            "interview_messages",
-            "UPDATE",
-            "NEW.content_audio_url IS NULL AND OLD.content_audio_url IS NOT NULL",
-            id="audio links",
-        ),
-        pytest.param("interview_sessions", "UPDATE", None, id="ai memory"),
-        pytest.param("agent_actions", "UPDATE", None, id="ai notes (last step)"),
-    ]
-
-    @pytest.mark.parametrize(("table", "on", "when"), STEPS)
-    def test_a_failing_step_erases_nothing(self, admin_api, candidate, table, on, when):
-        """Erasure fails as a whole (409): no step before the failing one stays done."""
-        token = give_personal_data(candidate)
-        before = Snapshot()
-
-        with failing_write(table, on, when=when):
-            response = admin_api.post(f"/api/v1/candidates/{candidate.pk}/erase/")
-
-        assert (response.status_code, response.json()) == (409, CONFLICT)
-        before.assert_unchanged()
-        assert_login_still_works(candidate, token)
-
-    def test_the_admin_erases_all_of_the_selection_or_none(
-        self, admin_client, candidate, other_candidate
-    ):
-        """Bulk erasure in the admin: the second candidate failing undoes the first."""
-        for person in (candidate, other_candidate):
-            give_personal_data(person)
-        before = Snapshot()
-        # Both hold as many agent actions: the next row after one candidate's is the
-        # second candidate's, at the last step of their erasure.
-        second = AgentAction.objects.filter(candidate=candidate).count() + 1
-
-        with failing_write("agent_actions", "UPDATE", nth=second):
-            response = admin_client.post(
-                CHANGELIST,
-                {
-                    "action": "erase_selected",
-                    "_selected_action": [str(candidate.pk), str(other_candidate.pk)],
-                    "confirm": "yes",
-                },
-                follow=True,
-            )
-
-        assert response.redirect_chain == [(CHANGELIST, 302)]
-        assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [
-            ("error", REFUSED_MESSAGE)
-        ]
-        before.assert_unchanged()
-        assert not Candidate.all_objects.filter(email__startswith="erased-").exists()
 
 
 def test_the_admin_soft_deletes_all_of_the_selection_or_none(
