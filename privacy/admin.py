@@ -4,14 +4,10 @@ from django.contrib import admin, messages
 from django.db import transaction
 
 from candidates.admin import CandidateAdmin
-from candidates.models import Candidate, Resume
+from candidates.models import Candidate
 from core import access
 from core.personal import declared
-from interviews.models import AgentAction, InterviewMessage, InterviewSession
 from privacy import services
-
-#: Every model erasure reaches, in the order the confirmation page lists them.
-ERASED_MODELS = (Candidate, Resume, InterviewMessage, InterviewSession, AgentAction)
 
 #: What erasure keeps, for the confirmation page.
 KEPT = [
@@ -23,7 +19,9 @@ KEPT = [
 def erased_descriptions() -> list[str]:
     """What erasure removes, as the models declare it (each kind named once)."""
     descriptions = [
-        personal.description for model in ERASED_MODELS for personal in declared(model).erasure
+        personal.description
+        for model in services.ERASED_MODELS
+        for personal in declared(model).erasure
     ]
     return list(dict.fromkeys(descriptions))
 

@@ -9,10 +9,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from candidates import services as candidates
-from candidates.models import Candidate
+from candidates.models import Candidate, Resume
 from core.personal import declared
 from interviews import services as interviews
-from interviews.models import Interview, InterviewMessage
+from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
+
+#: Every model whose personal data erasure clears (each declares it in
+#: ``personal_data``), in the order the admin's confirmation page names them.
+ERASED_MODELS = (Candidate, Resume, InterviewMessage, InterviewSession, AgentAction)
 
 
 @transaction.atomic
