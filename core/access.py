@@ -22,6 +22,8 @@ class Rule:
 
 
 ACTIONS = {
+    # An endpoint's description (OPTIONS): open to every login but a candidate's.
+    "metadata": Rule(()),
     "list": Rule(("view",)),
     "retrieve": Rule(("view",)),
     "create": Rule(("add",)),
@@ -52,6 +54,7 @@ METHOD_ACTIONS = {
     "PUT": "update",
     "PATCH": "partial_update",
     "DELETE": "destroy",
+    "OPTIONS": "metadata",
 }
 
 

@@ -39,18 +39,16 @@ class PreconditionFailed(exceptions.APIException):
 class PortalPermission(permissions.BasePermission):
     """Every endpoint asks core.access whether the caller may run the request's action.
 
-    Views that are not viewsets act by HTTP method (GET reads, PATCH changes, …);
-    OPTIONS (the endpoint's description) is open to every login but a candidate's.
+    Views that are not viewsets act by HTTP method (GET reads, PATCH changes, …).
     """
 
     def has_permission(self, request, view):
-        user = request.user
         action = getattr(view, "action", None) or access.METHOD_ACTIONS.get(request.method)
         if action is None:
-            return user.is_authenticated and access.own_candidate(user) is None
+            raise exceptions.MethodNotAllowed(request.method)  # TRACE, say.
         # Every view names its model with a class-level queryset; its get_queryset()
         # may do lookups (and 404s) that must not run before the permission check.
-        return access.may(user, action, view.queryset.model)
+        return access.may(request.user, action, view.queryset.model)
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -193,6 +193,17 @@ MATRIX = [
     ("engine", "post", "/assessments/{assessment}/review/", {"review_status": "approved"}, 403),
     ("recruiter", "post", "/assessments/{assessment}/review/", {"review_status": "approved"}, 200),
     ("candidate", "post", "/assessments/{assessment}/review/", {"review_status": "approved"}, 403),
+    # Deleted rows are staff's to see, whoever asks for them.
+    ("candidate", "get", "/candidates/?include_deleted=true", None, 403),
+    ("engine", "get", "/candidates/?include_deleted=true", None, 403),
+    ("recruiter", "get", "/candidates/?include_deleted=true", None, 200),
+    # An endpoint's description (OPTIONS) is open to every login but a candidate's.
+    ("anonymous", "options", "/interviews/{interview}/session/", None, 401),
+    ("candidate", "options", "/interviews/{interview}/session/", None, 403),
+    ("candidate", "options", "/candidates/", None, 403),
+    ("no permissions", "options", "/interviews/{interview}/session/", None, 200),
+    ("no permissions", "options", "/assessments/", None, 200),
+    ("no permissions", "trace", "/assessments/", None, 405),
 ]
 
 
