@@ -1,4 +1,3 @@
-from copy import copy
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -196,8 +195,9 @@ class AssessmentResultAdmin(SoftDeleteAdmin):
         change_url = reverse("admin:assessments_assessmentresult_change", args=[assessment.pk])
         if request.method != "POST":
             return redirect(change_url)
-        # A copy: the form checks the model's rules on it, the service writes the row.
-        form = ReviewForm(request.POST, instance=copy(assessment))
+        # The form holds the decision to the model's rules (they read only the
+        # decision's own fields); the service writes it to the row.
+        form = ReviewForm(request.POST)
         if not form.is_valid():
             for field, errors in form.errors.items():
                 for error in errors:

@@ -173,6 +173,4 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
         super().clean()
         # The other half of the override rule is the constraint above.
         if self.final_score is not None and self.review_status != ReviewStatus.OVERRIDDEN:
-            raise ValidationError(
-                {"final_score": "Only an override carries a final score."}, code="not_an_override"
-            )
+            raise ValidationError({"final_score": "Only an override carries a final score."})

@@ -89,12 +89,15 @@ def may(user, action: str, model) -> bool:
 
 
 def visible(user, queryset):
-    """``queryset`` narrowed to the rows ``user`` may see: a candidate login's own."""
+    """``queryset`` narrowed to the rows ``user`` may see: a candidate login's own.
+
+    A candidate login reaches only models that name their owner (``may`` refuses the
+    rest before any row is read).
+    """
     own = own_candidate(user)
     if own is None:
         return queryset
-    lookup = owner_lookup(queryset.model)
-    return queryset.filter(**{lookup: own.pk}) if lookup else queryset.none()
+    return queryset.filter(**{owner_lookup(queryset.model): own.pk})
 
 
 def sees_deleted(user) -> bool:

@@ -63,10 +63,9 @@ def erase(queryset, *, row=None) -> None:
     """
     model = queryset.model
     history = getattr(model, "pgh_event_model", None)
-    for personal in declared(model).erasure:
+    # Declarations without fields are erased by their app's own code.
+    for personal in (personal for personal in declared(model).erasure if personal.erased):
         values = erased_values(personal, row)
-        if not values:
-            continue
         targets = queryset.filter(personal.rows)
         if history is not None:
             recorded = {

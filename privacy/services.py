@@ -55,13 +55,8 @@ def purge_expired_transcripts(*, finished_before, dry_run: bool) -> PurgeResult:
     interviews_done = Interview.all_objects.filter(
         status__in=Interview.FINISHED_STATUSES, completed_at__lt=finished_before
     )
-    not_yet_expired = reduce(
-        or_,
-        (
-            Q(**{f"{name}__isnull": False}) if value is None else ~Q(**{name: value})
-            for name, value in expiry.items()
-        ),
-    )
+    # (field=None is Django's IS NULL: its negation is IS NOT NULL.)
+    not_yet_expired = reduce(or_, (~Q(**{name: value}) for name, value in expiry.items()))
     pending = InterviewMessage.objects.filter(interview__in=interviews_done).filter(not_yet_expired)
     affected = pending.values("interview").distinct().count()
     if dry_run:

@@ -631,6 +631,21 @@ def test_email_of_an_existing_login_is_refused(admin_api):
     assert row_counts() == before
 
 
+def test_a_candidate_keeps_their_own_logins_email(admin_api, candidate, candidate_api):
+    """Their login's username is their email: it is theirs, not another login's."""
+    response = admin_api.patch(
+        f"{CANDIDATES}{candidate.pk}/",
+        {"email": candidate.email.upper(), "phone": "+44 20 7946 0000"},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["email"], response.json()["phone"]) == (
+        candidate.email,
+        "+44 20 7946 0000",
+    )
+
+
 def test_patch_to_another_candidates_email_is_refused(admin_api, candidate, other_candidate):
     response = admin_api.patch(
         candidate_url(candidate), {"email": "Grace.Hopper@example.com"}, format="json"

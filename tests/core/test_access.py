@@ -222,6 +222,14 @@ def test_who_may_do_what(callers, world, caller, method, path, body, status):
     assert response.status_code == status, response.content
 
 
+def test_a_method_no_action_answers_to_is_named_in_the_405(callers):
+    response = _client(callers["superuser"]).generic("TRACE", "/api/v1/assessments/")
+    assert (response.status_code, response.json()) == (
+        405,
+        {"detail": 'Method "TRACE" not allowed.'},
+    )
+
+
 def test_a_move_needs_the_interview_change_permission(make_staff, world):
     client = _client(make_staff("interviews.view_interview", username="viewer"))
     url = f"/api/v1/interviews/{world['interview']}/complete/"

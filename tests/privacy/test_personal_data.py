@@ -52,6 +52,8 @@ def test_erasure_writes_what_each_model_declares(admin_api, erasable):  # noqa: 
         rows = list(_rows(model, erasable).filter(personal.rows))
         assert rows, (model, personal.description)  # The fixture holds every kind.
         for row in rows:
+            # Erasing is a change of the row: its updated_at moves.
+            assert row.updated_at > before[model, row.pk].updated_at, model
             for name, value in erased_values(personal, row).items():
                 assert getattr(row, name) == value, (model, name)
                 if getattr(before[model, row.pk], name) != value:
