@@ -47,12 +47,10 @@ def _check_write() -> str:
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                # A temporary table: refused on a read-only server or replica, and
-                # gone with the rollback, so the probe leaves nothing behind.
-                cursor.execute(
-                    "CREATE TEMPORARY TABLE readyz_probe (checked_at timestamptz) ON COMMIT DROP"
-                )
-                cursor.execute("INSERT INTO readyz_probe VALUES (now())")
+                # An UPDATE that matches no row: PostgreSQL refuses it on a read-only
+                # server, replica or transaction, or without the right to write, yet
+                # it writes nothing, not even to the catalog (no table is created).
+                cursor.execute("UPDATE django_migrations SET app = app WHERE false")
             transaction.set_rollback(True)
     except Exception:
         logger.exception("readyz: the database refused a write")
