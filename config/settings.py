@@ -88,6 +88,10 @@ TEMPLATES = [
 # (ops/embedded_postgres) with its data in EMBEDDED_DATABASE_DIR.
 EMBEDDED_DATABASE_DIR = Path(env("EMBEDDED_DATABASE_DIR", default=str(BASE_DIR / ".pgdata")))
 EMBEDDED_DATABASE_NAME = "candidates_portal"
+# With DEBUG off the embedded server is refused (a system check) unless a single-box
+# deployment asks for it on purpose: forgetting DATABASE_URL must not quietly keep
+# candidates' data inside the app directory.
+ALLOW_EMBEDDED_DATABASE = env.bool("ALLOW_EMBEDDED_DATABASE", default=False)
 
 if env("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}

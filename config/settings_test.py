@@ -4,6 +4,8 @@ import os
 
 # The suite runs the same settings as production; it only needs some key to sign with.
 os.environ.setdefault("SECRET_KEY", "test-suite-only-not-secret")
+# The suite runs on the embedded server on purpose when no DATABASE_URL is given.
+os.environ.setdefault("ALLOW_EMBEDDED_DATABASE", "true")
 
 from config.settings import *  # noqa: F403
 

@@ -1,5 +1,6 @@
 """Helpers for tests that talk to PostgreSQL directly."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -212,4 +213,17 @@ PROJECT_VARIABLES = {
     "DJANGO_SETTINGS_MODULE",
     "EMBEDDED_DATABASE_DIR",
     "ALLOWED_HOSTS",
+    "ALLOW_EMBEDDED_DATABASE",
 }
+
+
+@functools.cache
+def checkout() -> Path:
+    """The git checkout's top (the project may run from a copy inside it: mutants/)."""
+    top = subprocess.run(
+        ["git", "-C", str(settings.BASE_DIR), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Path(top.stdout.strip()) if top.returncode == 0 else Path(settings.BASE_DIR)

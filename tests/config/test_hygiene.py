@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.conf import settings
+from tests.dbutils import checkout
 
 HOOK = Path(sys.executable).parent / "detect-secrets-hook"
-BASELINE = Path(settings.BASE_DIR) / ".secrets.baseline"
+BASELINE = checkout() / ".secrets.baseline"
 
 
 def scan(files, cwd) -> subprocess.CompletedProcess:
@@ -26,10 +26,10 @@ def scan(files, cwd) -> subprocess.CompletedProcess:
 
 def test_every_tracked_file_passes_the_scan():
     tracked = subprocess.run(
-        ["git", "ls-files"], cwd=settings.BASE_DIR, capture_output=True, text=True, check=True
+        ["git", "ls-files"], cwd=checkout(), capture_output=True, text=True, check=True
     ).stdout.split()
 
-    result = scan(tracked, settings.BASE_DIR)
+    result = scan(tracked, checkout())
 
     assert result.returncode == 0, result.stdout
 

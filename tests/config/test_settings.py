@@ -96,3 +96,40 @@ def test_x_forwarded_proto_is_trusted_only_when_asked(value, expected):
     result = run_project(["-c", SHOW_PROXY_HEADER], project_env(**PRODUCTION, **extra))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+EMBEDDED_REFUSED = (
+    "(ops.E001) DATABASE_URL is not set, so the app would keep its data in the embedded "
+    "PostgreSQL in"
+)
+EMBEDDED_FIX = "set ALLOW_EMBEDDED_DATABASE=true if a single-box deployment wants"
+
+
+@pytest.mark.parametrize("command", [["check"], ["check", "--deploy"], ["migrate", "--noinput"]])
+def test_production_without_database_url_refuses_to_start(tmp_path, command):
+    """Forgetting DATABASE_URL must not quietly keep candidates' data in the app directory."""
+    data = tmp_path / "pgdata"
+    env = project_env(**{**PRODUCTION, "DATABASE_URL": "", "EMBEDDED_DATABASE_DIR": str(data)})
+
+    result = run_project(["manage.py", *command], env)
+
+    assert result.returncode != 0
+    assert EMBEDDED_REFUSED in result.stderr
+    assert EMBEDDED_FIX in result.stderr
+    assert not data.exists()  # Refused before any server was started.
+
+
+def test_a_single_box_deployment_may_ask_for_the_embedded_server(tmp_path):
+    env = project_env(
+        **{
+            **PRODUCTION,
+            "DATABASE_URL": "",
+            "ALLOW_EMBEDDED_DATABASE": "true",
+            "EMBEDDED_DATABASE_DIR": str(tmp_path / "pgdata"),
+        }
+    )
+
+    result = run_project(["manage.py", "check"], env)
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout

@@ -11,7 +11,6 @@ fills it with ``seed_demo``, then runs today's ``migrate`` on it and compares. I
 if a table or an app label is renamed, or an old migration file is deleted or renamed.
 """
 
-import functools
 import io
 import re
 import subprocess
@@ -24,7 +23,14 @@ import pytest
 from django.conf import settings
 from django.db.migrations.loader import MigrationLoader
 
-from tests.dbutils import admin_connect, database_url, project_env, project_tables, table_contents
+from tests.dbutils import (
+    admin_connect,
+    checkout,
+    database_url,
+    project_env,
+    project_tables,
+    table_contents,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -40,20 +46,13 @@ GROWS_WITH_THE_CODE = ("django_migrations", "django_content_type", "auth_permiss
 PLAN_LINE = re.compile(r"^\[(?P<mark>[ X])\]\s+(?P<app>\w+)\.(?P<name>\w+)")
 
 
-def _git(*args: str, where: Path | None = None) -> subprocess.CompletedProcess:
+def _git(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["git", "-C", str(where or _checkout()), *args],
+        ["git", "-C", str(checkout()), *args],
         capture_output=True,
         timeout=60,
         check=False,
     )
-
-
-@functools.cache
-def _checkout() -> Path:
-    """The git checkout's top (the project may run from a copy inside it: mutants/)."""
-    top = _git("rev-parse", "--show-toplevel", where=Path(settings.BASE_DIR))
-    return Path(top.stdout.decode().strip()) if top.returncode == 0 else Path(settings.BASE_DIR)
 
 
 def _export_old_tree(target: Path) -> Path:
