@@ -45,13 +45,12 @@ def readyz(request):
 
 def _check_write() -> str:
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # An UPDATE that matches no row: PostgreSQL refuses it on a read-only
-                # server, replica or transaction, or without the right to write, yet
-                # it writes nothing, not even to the catalog (no table is created).
-                cursor.execute("UPDATE django_migrations SET app = app WHERE false")
-            transaction.set_rollback(True)
+        # A savepoint, so that a refusal leaves an enclosing transaction usable.
+        with transaction.atomic(), connection.cursor() as cursor:
+            # An UPDATE that matches no row: PostgreSQL refuses it on a read-only
+            # server, replica or transaction, or without the right to write, yet it
+            # writes nothing, not even to the catalog (no table is created).
+            cursor.execute("UPDATE django_migrations SET app = app WHERE false")
     except Exception:
         logger.exception("readyz: the database refused a write")
         return "failed"
