@@ -36,7 +36,10 @@ def test_the_embedded_server_with_debug_off_is_refused(production):
     assert "(ops.E001) DATABASE_URL is not set" in message
     assert f"embedded PostgreSQL in {django_settings.EMBEDDED_DATABASE_DIR}." in message
     assert "HINT: Set DATABASE_URL to your PostgreSQL server" in message
-    assert "set ALLOW_EMBEDDED_DATABASE=true if a single-box deployment wants" in message
+    assert (
+        "set ALLOW_EMBEDDED_DATABASE=true if a single-box deployment wants the embedded server"
+        " on purpose." in message
+    )
 
 
 @pytest.mark.parametrize(
