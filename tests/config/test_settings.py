@@ -26,6 +26,19 @@ def test_secret_key_is_required_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_manage_py_says_what_is_missing_and_how_to_fix_it():
+    env = project_env(**{**PRODUCTION, "SECRET_KEY": ""})
+
+    result = run_project(["manage.py", "makemigrations", "--check"], env)
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "SECRET_KEY must be set when DEBUG is off.\n"
+        "Set it in the environment or in .env; for local development "
+        "`cp .env.example .env` (make run does) turns DEBUG on.\n"
+    )
+
+
 def test_production_settings_pass_the_deployment_checks():
     result = run_project(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], project_env(**PRODUCTION)
