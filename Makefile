@@ -13,12 +13,13 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings_test
 
 help:
 	@echo "make run    set up (virtualenv, database, migrations, demo data) and serve on 127.0.0.1:8000"
+	@echo "make serve  serve with gunicorn (production; see README, Deploy to production)"
 	@echo "make test   set up and run ruff, makemigrations --check and the whole test suite"
 	@echo "make bench  measure the API's hot paths"
 	@echo "make mutate mutation testing: break the code, one change at a time, and run the tests"
 	@echo "make backup / make restore BACKUP=backups/<file>.dump"
 
-$(INSTALLED): requirements/base.txt requirements/dev.txt
+$(INSTALLED): requirements/base.txt requirements/prod.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
@@ -32,6 +33,10 @@ venv: $(INSTALLED)
 
 migrate: venv
 	$(RUN_ENV) $(MANAGE) migrate --noinput
+
+# The production server: gunicorn with gunicorn.conf.py, settings from the environment.
+serve: venv
+	$(BIN)/gunicorn
 
 run: .env migrate
 	$(RUN_ENV) $(MANAGE) create_local_admin

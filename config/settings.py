@@ -10,10 +10,13 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from ops import serving
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -40,6 +43,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "corsheaders",
+    "axes",
+    "knox",
+    "django_prometheus",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "pgtrigger",
@@ -53,7 +60,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Times every request, so it wraps all the others.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Before anything logs, so that every line of a request carries its ID.
+    "core.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before sessions and the database are touched.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, so that preflight requests get their CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -63,6 +78,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
+    # Last but one: its lockout answer needs the request's user and session.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,12 +128,14 @@ DATABASES["default"].update(
     CONN_MAX_AGE=0,
     CONN_HEALTH_CHECKS=True,
 )
+# One connection per serving thread is all a process can use at once.
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=serving.threads())
 DATABASES["default"].setdefault("OPTIONS", {}).update(
     {
         "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
         "pool": {
-            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
-            "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=min(2, DB_POOL_MAX_SIZE)),
+            "max_size": DB_POOL_MAX_SIZE,
             # Seconds a request waits for a free connection before giving up.
             "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
         },
@@ -189,9 +209,17 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
 }
 
-# Throttle counters live here; a shared cache (e.g. Redis) makes them count across
-# processes, the default counts per process.
+# --- Cache -------------------------------------------------------------------------
+# Throttle counters and login lockouts count here, so every server process must share
+# it: with DEBUG off an in-process or dummy cache is refused (ops/checks.py), e.g.
+# CACHE_URL=redis://127.0.0.1:6379/0.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- Login protection ------------------------------------------------------------------
+
+# --- Cross-origin requests ------------------------------------------------------------
+
+# --- Observability ----------------------------------------------------------------------
 
 # --- Internationalisation ----------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -200,8 +228,14 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static files --------------------------------------------------------------------
+# `manage.py collectstatic` copies them to STATIC_ROOT, compressed and with hashed
+# names; whitenoise serves them from there with year-long cache headers.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # --- HTTPS and cookies ---------------------------------------------------------------
 # On by default whenever DEBUG is off; each can be relaxed, e.g. behind a proxy that
@@ -225,10 +259,26 @@ X_FRAME_OPTIONS = "DENY"
 TRANSCRIPT_RETENTION_DAYS = env.int("TRANSCRIPT_RETENTION_DAYS", default=None)
 
 # --- Logging -------------------------------------------------------------------------
+# One JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off),
+# plain text in development; either way each line carries the request's ID.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.logs.RequestIDFilter"}},
+    "formatters": {
+        "json": {"()": "core.logs.JSONFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's default configuration gives "django" a console handler of its own;

@@ -1,4 +1,4 @@
-"""Answer 503, not 500, when the database cannot serve a request."""
+"""Request IDs, and a 503, not a 500, when the database cannot serve a request."""
 
 import logging
 import sys
@@ -7,7 +7,30 @@ from django.db import OperationalError
 from django.http import JsonResponse
 from django.views import defaults
 
+from core.logs import REQUEST_ID_HEADER, current_request_id, request_id_from
+
 logger = logging.getLogger(__name__)
+
+
+class RequestIDMiddleware:
+    """Give each request an ID: the caller's `X-Request-ID`, or a new one.
+
+    Every log line written while the request is served carries it (core/logs.py),
+    and the response returns it, so a client's report can be matched to the logs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        token = current_request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
 
 
 def database_unavailable(request) -> JsonResponse:

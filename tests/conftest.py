@@ -1,6 +1,7 @@
 """Fixtures every test folder shares: a small, valid object graph."""
 
 import os
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -101,13 +102,16 @@ def assessment(interview) -> AssessmentResult:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Throttle counters live in the cache; every test starts with none."""
-    from django.core.cache import cache
+def _fresh_cache(settings):
+    """Throttle counters live in the cache; every test starts with none.
 
-    cache.clear()
-    yield
-    cache.clear()
+    A key prefix of the test's own, rather than emptying the shared Redis database,
+    so that suites running side by side (mutation testing) do not reset each other.
+    """
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for name, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ PRODUCTION = {
     "SECRET_KEY": "kq3-8Zr1v0pL6tYw2nX9cB4mF7hJ5sD0aG3eR8uI1oP6lK2jH9gT4fV7bN0mQ5zW",
     "ALLOWED_HOSTS": "portal.example.com",
     "DATABASE_URL": "postgres://portal@db.example.com:5432/portal",
+    "CACHE_URL": "redis://cache.example.com:6379/0",
 }
 
 SHOW_SECURITY = """
@@ -146,3 +147,23 @@ def test_a_single_box_deployment_may_ask_for_the_embedded_server(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("cache_url", [None, "locmemcache://", "dummycache://"])
+@pytest.mark.parametrize("command", [["check"], ["check", "--deploy"], ["migrate", "--noinput"]])
+def test_production_without_a_shared_cache_refuses_to_start(command, cache_url):
+    """Throttles and lockouts counted per process would multiply every limit."""
+    overrides = {"CACHE_URL": cache_url} if cache_url else {}
+    # migrate's pool-fit check asks the (unreachable) server: give up on it quickly.
+    env = project_env(**{**PRODUCTION, **overrides, "DB_POOL_TIMEOUT": "1"})
+    if not cache_url:
+        del env["CACHE_URL"]
+
+    result = run_project(["manage.py", *command], env)
+
+    assert result.returncode == 1
+    assert "(ops.E002) CACHE_URL is not set or names an in-process cache" in result.stderr
+    assert (
+        "HINT: Set CACHE_URL to a Redis server that every server process shares, "
+        "e.g. redis://cache.example.com:6379/0." in result.stderr
+    )

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.db import connection
 
 EMBEDDED = "ops.embedded_postgres"
 SERVER = "django.db.backends.postgresql"
@@ -58,3 +59,128 @@ def test_the_check_passes_otherwise(production, settings, engine, debug, allowed
     call_command("check")
 
     assert "System check identified no issues" in capsys.readouterr().out
+
+
+# --- A shared cache -------------------------------------------------------------------
+
+PROCESS_LOCAL = [
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+]
+
+
+@pytest.mark.parametrize("backend", PROCESS_LOCAL)
+def test_an_in_process_cache_with_debug_off_is_refused(settings, backend):
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": backend}}
+
+    with pytest.raises(SystemCheckError) as refusal:
+        call_command("check")
+
+    message = str(refusal.value)
+    assert f"(ops.E002) CACHE_URL is not set or names an in-process cache ({backend})" in message
+    assert "HINT: Set CACHE_URL to a Redis server that every server process shares" in message
+
+
+@pytest.mark.parametrize(
+    ("backend", "debug"),
+    [
+        ("django.core.cache.backends.redis.RedisCache", False),
+        ("django.core.cache.backends.locmem.LocMemCache", True),  # Development.
+    ],
+)
+def test_a_shared_cache_or_development_passes(settings, backend, debug, capsys):
+    settings.DEBUG = debug
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/0"}}
+
+    call_command("check")
+
+    assert "ops.E002" not in capsys.readouterr().err
+
+
+# --- The pool against the server's connection limit ------------------------------------
+
+
+@pytest.fixture
+def connection_budget(db):
+    """What the test server lets clients open, as the pool-fit check counts it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int,"
+            " current_setting('superuser_reserved_connections')::int,"
+            " coalesce(current_setting('reserved_connections', true)::int, 0)"
+        )
+        max_connections, superuser, reserved = cursor.fetchone()
+    return max_connections, superuser + reserved
+
+
+@pytest.fixture
+def serving(settings, monkeypatch):
+    """Production on a server (not the embedded one), with the workers and pool asked for."""
+    settings.DEBUG = False
+    monkeypatch.setitem(django_settings.DATABASES["default"], "ENGINE", SERVER)
+
+    def configure(workers, pool_size):
+        monkeypatch.setenv("WEB_CONCURRENCY", str(workers))
+        pool = {**django_settings.DATABASES["default"]["OPTIONS"]["pool"], "max_size": pool_size}
+        monkeypatch.setitem(django_settings.DATABASES["default"]["OPTIONS"], "pool", pool)
+
+    return configure
+
+
+def pool_fit_warnings(capsys) -> str:
+    call_command("check", "--database", "default")
+    return capsys.readouterr().err
+
+
+def test_a_pool_that_cannot_fit_is_warned_about_with_the_numbers(
+    serving, connection_budget, capsys
+):
+    max_connections, reserved = connection_budget
+    available = max_connections - reserved
+    serving(workers=available + 1, pool_size=1)
+
+    warnings = pool_fit_warnings(capsys)
+
+    assert (
+        f"(ops.W001) {available + 1} workers x DB_POOL_MAX_SIZE=1 = {available + 1} "
+        f"connections, but the database server accepts {available} "
+        f"(max_connections={max_connections} less {reserved} reserved)." in warnings
+    )
+    assert "HINT: Lower WEB_CONCURRENCY or DB_POOL_MAX_SIZE, put PgBouncer in front" in warnings
+
+
+def test_a_pool_that_just_fits_passes(serving, connection_budget, capsys):
+    max_connections, reserved = connection_budget
+    serving(workers=max_connections - reserved, pool_size=1)
+
+    assert "ops.W001" not in pool_fit_warnings(capsys)
+
+
+def test_the_pool_fit_is_multiplied_out(serving, connection_budget, capsys):
+    """Workers times pool size, not either alone."""
+    max_connections, reserved = connection_budget
+    serving(workers=2, pool_size=(max_connections - reserved) // 2 + 1)
+
+    assert "(ops.W001) 2 workers x DB_POOL_MAX_SIZE=" in pool_fit_warnings(capsys)
+
+
+def test_the_pool_fit_is_not_checked_in_development_or_on_the_embedded_server(
+    serving, settings, monkeypatch, capsys
+):
+    serving(workers=10_000, pool_size=10)
+    settings.DEBUG = True
+    assert "ops.W001" not in pool_fit_warnings(capsys)
+
+    settings.DEBUG = False
+    monkeypatch.setitem(django_settings.DATABASES["default"], "ENGINE", EMBEDDED)
+    assert "ops.W001" not in pool_fit_warnings(capsys)
+
+
+def test_the_pool_fit_needs_the_database_to_be_asked_for(serving, capsys):
+    """Plain `check` (no --database) stays offline."""
+    serving(workers=10_000, pool_size=10)
+
+    call_command("check")
+
+    assert "ops.W001" not in capsys.readouterr().err
