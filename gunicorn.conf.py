@@ -23,7 +23,9 @@ if (BASE_DIR / ".env").exists():
 from ops import serving  # noqa: E402 - needs the project on the path, set just above
 
 wsgi_app = "config.wsgi:application"
-bind = [f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"]
+_host = os.environ.get("HOST", "0.0.0.0")
+_port = os.environ.get("PORT", "8000")
+bind = [f"{_host}:{_port}"]
 
 # Threads let a process overlap requests that wait on PostgreSQL; processes use the
 # CPUs. Each thread holds at most one pooled connection (config/settings.py).

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from candidates.models import Candidate, Resume
 from core.personal import erase
@@ -69,4 +69,4 @@ def erase_candidate_data(candidate: Candidate, *, by=None) -> None:
         user.is_active = False
         user.set_unusable_password()
         user.save()
-        Token.objects.filter(user=user).delete()
+        AuthToken.objects.filter(user=user).delete()

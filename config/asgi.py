@@ -1,8 +1,11 @@
-"""ASGI entry point."""
+"""ASGI entry point.
+
+Django's handler, with requests that survive an undecodable Content-Type (core/http.py).
+"""
 
 import os
 
-from django.core.asgi import get_asgi_application
+from core.http import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

@@ -5,6 +5,7 @@ HTTPS protections are on unless explicitly relaxed. `.env.example` lists every
 variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,7 +42,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "corsheaders",
     "axes",
@@ -64,6 +64,12 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Before anything logs, so that every line of a request carries its ID.
     "core.middleware.RequestIDMiddleware",
+    # Before anything checks the Host header (the HTTPS redirect, CommonMiddleware, CSRF):
+    # load balancers probe /healthz and /readyz by IP address.
+    "core.middleware.HealthProbeMiddleware",
+    # Before anything reads request.GET or request.POST: a 400, not a 500, for a charset
+    # that cannot be decoded.
+    "core.middleware.RequestEncodingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files are answered here, before sessions and the database are touched.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -141,6 +147,15 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
         },
     }
 )
+# The server cancels a statement that runs longer than this (the request answers 503),
+# so a runaway query cannot hold its connection and locks for ever; 15 s leaves the
+# pool's wait plus one such statement inside gunicorn's 30 s. 0 turns it off, e.g. for
+# a long migration: DB_STATEMENT_TIMEOUT_MS=0 manage.py migrate.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=15000)
+_server_options = DATABASES["default"]["OPTIONS"].get("options", "")  # From DATABASE_URL.
+DATABASES["default"]["OPTIONS"]["options"] = (
+    f"{_server_options} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}".strip()
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -163,11 +178,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "core.password_validation.LetterAndDigitValidator"},
 ]
 
+# Axes first: it refuses a locked-out username at its address before any password
+# is checked (Login protection, below).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# API tokens (django-rest-knox): the database keeps only a digest of each token, and a
+# token stops working API_TOKEN_TTL_DAYS after it was issued. Thirty days by default: a
+# leaked token is useful for a month at most, while a client logs in again about once a
+# month, not every day.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be a whole number of days, 1 or more.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    # What clients have always sent: Authorization: Token <token>.
+    "AUTH_HEADER_PREFIX": "Token",
+    # A fixed lifetime: using a token does not extend it.
+    "AUTO_REFRESH": False,
+    # No cap on tokens per login: knox answers a login over the cap with 403, which the
+    # token endpoint's contract does not allow.
+    "TOKEN_LIMIT_PER_USER": None,
+}
+
 # --- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Listed first so that an anonymous request is told how to authenticate (401).
-        "rest_framework.authentication.TokenAuthentication",
+        "core.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.PortalPermission"],
@@ -188,8 +228,10 @@ REST_FRAMEWORK = {
         # Password guessing on the token endpoint, per client address.
         "auth_token": env("AUTH_TOKEN_THROTTLE_RATE", default="20/minute"),
     },
-    # Proxies in front of the app, so throttling keys on the real client address.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # Proxies in front of the app that append to X-Forwarded-For, so that throttles key
+    # on the client's address. 0 by default: the header is then ignored, since without a
+    # proxy the client writes it and could name a fresh address for every attempt.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -214,12 +256,87 @@ SPECTACULAR_SETTINGS = {
 # it: with DEBUG off an in-process or dummy cache is refused (ops/checks.py), e.g.
 # CACHE_URL=redis://127.0.0.1:6379/0.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Keeps this deployment's keys apart when several share one Redis (e.g. staging).
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 
 # --- Login protection ------------------------------------------------------------------
+# django-axes: after LOGIN_FAILURE_LIMIT failed logins for one username from one client
+# address, that username is locked out at that address for LOGIN_COOLOFF_MINUTES, in the
+# admin and at the token endpoint alike. Keyed on both together, so that an attacker
+# cannot lock a user out from everywhere by guessing their username, and one address
+# cannot try many passwords on one account. The admin unlocks by deleting the access
+# attempt (Admin > Axes > Access attempts).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be whole numbers, 1 or more."
+    )
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts made while locked out do not restart the cool-off, so the wait announced is
+# the wait served (and a locked-out client's retries write nothing).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client address as the API's throttles see it (REST_FRAMEWORK["NUM_PROXIES"]).
+AXES_CLIENT_IP_CALLABLE = "core.lockout.client_address"
+# A page in the admin's look that says what happened, for how long, and who can help.
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+# Personal data: axes keeps only what a lockout needs. No record of successful logins
+# (access log) and no log of every failure; the attempts table keeps username, address
+# and user agent until the cool-off has passed, with the request's form fields masked.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "next"]
+# Log lines name the lockout's own (masked) parameters, not the user agent.
+AXES_VERBOSE = False
 
 # --- Cross-origin requests ------------------------------------------------------------
+# The candidate web app runs in browsers on an origin of its own and calls the API. Only
+# the origins listed may (scheme://host[:port], comma-separated, e.g.
+# https://app.example.com); none by default, so no other site's page can read an answer.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# The API only: the admin and the probes are never called from another origin's page.
+CORS_URLS_REGEX = r"^/api/"
+# Tokens, not cookies: the web app sends `Authorization: Token …`. Without credentials
+# the browser neither sends the admin's session cookie with a cross-origin call nor lets
+# the calling page read an answer made with it, so a page on a listed origin (or a
+# script injected into one) cannot act as a staff member signed in to the admin.
+CORS_ALLOW_CREDENTIALS = False
+# What the API's clients send: the token, JSON, the session's version on writes
+# (If-Match), the key that makes a message append safe to retry, their request ID.
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "if-match",
+    "x-request-id",
+]
+# Answers' headers a page may read beyond the basic ones: the request ID to quote in a
+# report, the session's version to send back as If-Match, the wait after a 429 or 503.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-ID"]
 
 # --- Observability ----------------------------------------------------------------------
+# Prometheus metrics at /metrics (core/metrics.py): a 404 unless METRICS_TOKEN is set,
+# then only for `Authorization: Bearer <METRICS_TOKEN>`. Under gunicorn every worker's
+# figures add up through PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py sets it).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Statements that run this many milliseconds or longer are logged (logger
+# core.db.slow_query) with their SQL text, never their parameters. 0 turns the log off.
+SLOW_QUERY_MS = env.int("SLOW_QUERY_MS", default=500)
+# Error reports to Sentry, with personal data left out (core/error_reports.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from core.error_reports import start_error_reports
+
+    start_error_reports(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        # Share of requests traced for performance; 0 sends errors only.
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # --- Internationalisation ----------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -270,7 +387,10 @@ LOGGING = {
     "filters": {"request_id": {"()": "core.logs.RequestIDFilter"}},
     "formatters": {
         "json": {"()": "core.logs.JSONFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "text": {
+            "()": "core.logs.TextFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
     },
     "handlers": {
         "console": {

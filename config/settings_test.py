@@ -10,6 +10,10 @@ os.environ.setdefault("ALLOW_EMBEDDED_DATABASE", "true")
 # at this address); each test gets keys of its own (tests/conftest.py).
 os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/0")
 
+# A developer's .env may name their Sentry project; the suite's deliberate errors stay
+# out of it (a test that sets SENTRY_DSN in the environment still reaches its own).
+os.environ.setdefault("SENTRY_DSN", "")
+
 from config.settings import *  # noqa: F403
 
 # Argon2 is deliberately slow; tests hash many passwords and prove nothing about cost.

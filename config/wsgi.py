@@ -1,8 +1,11 @@
-"""WSGI entry point (gunicorn config.wsgi)."""
+"""WSGI entry point (gunicorn config.wsgi).
+
+Django's handler, with requests that survive an undecodable Content-Type (core/http.py).
+"""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+from core.http import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

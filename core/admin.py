@@ -9,8 +9,13 @@ from django.core.paginator import Paginator
 from django.db import DataError, IntegrityError, connection, models, transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
+from knox.admin import AuthTokenCreateForm
+from knox.models import AuthToken
+from knox.settings import knox_settings
 
 from core.json import MAX_DEPTH, depth_exceeds
 from core.models import DELETION_FIELDS, TIMESTAMP_FIELDS
@@ -359,3 +364,33 @@ def audit_history(obj) -> str:
         "<th>What changed</th></tr></thead><tbody>{}</tbody></table>",
         body,
     )
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+class ExpiringAuthTokenForm(AuthTokenCreateForm):
+    """knox's form for a new token, with the expiry required."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expiry"].required = True
+
+
+class AuthTokenAdmin(KnoxAuthTokenAdmin):
+    """API tokens made by hand (say, for a service account) expire like issued ones.
+
+    knox's admin would make a token without an expiry, valid forever; here the expiry is
+    required and starts at API_TOKEN_TTL_DAYS from now. The token is shown once, in the
+    page's message: only its digest is stored.
+    """
+
+    add_form = ExpiringAuthTokenForm
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        return {"expiry": timezone.now() + knox_settings.TOKEN_TTL, **initial}
+
+
+admin.site.unregister(AuthToken)
+admin.site.register(AuthToken, AuthTokenAdmin)

@@ -6,3 +6,14 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Candidates portal"
+
+    def ready(self):
+        from django.core.signals import request_finished
+        from django.db.backends.signals import connection_created
+
+        from core import logs, metrics, queries
+
+        connection_created.connect(queries.watch_connection, dispatch_uid="core.watch_connection")
+        # After Django's own receiver has returned the request's connection to the pool.
+        request_finished.connect(metrics.refresh_pool_figures, dispatch_uid="core.pool_figures")
+        request_finished.connect(logs.forget_request_id, dispatch_uid="core.forget_request_id")

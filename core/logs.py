@@ -4,13 +4,21 @@ The request ID comes from the `X-Request-ID` header a proxy or client sent, or i
 made here; RequestIDMiddleware (core/middleware.py) holds it for the request and
 returns it in the response. In production every line is one JSON object
 (LOG_FORMAT=json), so a log store can filter by ``request_id``.
+
+No line carries personal data: an exception is written as its type, its stack and,
+for a database error, its SQLSTATE and constraint, never its message (a database
+error quotes the values it refused, ``Key (email)=(…) already exists``); a request as
+its method and path, never its query string. Sentry's reports follow the same rule
+(core/error_reports.py).
 """
 
 import contextvars
 import logging
 import re
+import traceback
 import uuid
 
+from django.http import HttpRequest
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -30,6 +38,44 @@ def request_id_from(header_value: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def forget_request_id(**kwargs) -> None:
+    """Receiver of request_finished: what is logged after a response belongs to no request."""
+    current_request_id.set(None)
+
+
+def database_diagnostics(error: BaseException | None) -> dict[str, str]:
+    """The SQLSTATE and constraint of a database error (or of its cause): what its
+    message says, without the values it quotes."""
+    while error is not None:
+        diag = getattr(error, "diag", None)
+        if getattr(error, "sqlstate", None) and diag is not None:
+            found = {"sqlstate": error.sqlstate}
+            if diag.constraint_name:
+                found["constraint"] = diag.constraint_name
+            return found
+        error = error.__cause__
+    return {}
+
+
+def describe_exception(error: BaseException) -> str:
+    """A traceback of ``error`` and the exceptions that led to it, without their messages."""
+    chain, seen = [], set()
+    while error is not None and id(error) not in seen:
+        chain.append(error)
+        seen.add(id(error))
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    parts = []
+    for position, link in enumerate(reversed(chain)):
+        if position:
+            parts.append("\nThe above exception led to the following exception:\n\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(link.__traceback__))
+        kind = type(link)
+        details = "".join(f" {key}={value}" for key, value in database_diagnostics(link).items())
+        parts.append(f"{kind.__module__}.{kind.__qualname__}{details}\n")
+    return "".join(parts).rstrip("\n")
+
+
 class RequestIDFilter(logging.Filter):
     """Stamps each record with the ID of the request being served (None outside one)."""
 
@@ -45,6 +91,24 @@ class JSONFormatter(JsonFormatter):
         kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s")
         kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level"})
         super().__init__(*args, **kwargs)
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging.Formatter's name
+        return describe_exception(ei[1])
+
+    def add_fields(self, log_record, record, message_dict):
+        super().add_fields(log_record, record, message_dict)
+        # Django's request logger passes the request along; its text would carry the
+        # query string.
+        request = log_record.get("request")
+        if isinstance(request, HttpRequest):
+            log_record["request"] = f"{request.method} {request.path}"
+
+
+class TextFormatter(logging.Formatter):
+    """Plain lines (LOG_FORMAT=text), with exceptions written as the JSON lines write them."""
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging.Formatter's name
+        return describe_exception(ei[1])
 
 
 class GunicornAccessFormatter(JSONFormatter):

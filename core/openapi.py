@@ -8,6 +8,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers
 
 DETAIL = inline_serializer("ErrorDetail", fields={"detail": serializers.CharField()})
@@ -50,3 +51,11 @@ def documented_crud(serializer, *, actions=("list", "create", "retrieve", "updat
     }
     wanted = set(actions) | ({"partial_update"} if "update" in actions else set())
     return extend_schema_view(**{name: schemas[name] for name in schemas if name in wanted})
+
+
+class DocsView(SpectacularSwaggerView):
+    """The Swagger UI page. It is a page, not an endpoint: DRF's description of it
+    (OPTIONS) would render its HTML template without a template (a 500), so only GET
+    and HEAD are served and other methods get 405."""
+
+    http_method_names = ["get", "head"]

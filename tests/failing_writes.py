@@ -18,7 +18,7 @@ from tests.dbutils import project_tables
 
 #: Besides the apps' own tables and their audit trail: logins, tokens, the audit
 #: trail's request context and the admin's log.
-OTHER_TOUCHED_TABLES = ("pghistory_context", "auth_user", "authtoken_token", "django_admin_log")
+OTHER_TOUCHED_TABLES = ("pghistory_context", "auth_user", "knox_authtoken", "django_admin_log")
 
 
 def touched_tables() -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -221,7 +222,12 @@ def test_create_with_password_creates_a_working_hashed_login(admin_api):
     assert not login.is_staff
     assert login.password != GOOD_PASSWORD
     identify_hasher(login.password)  # Raises if not a Django hash.
-    assert authenticate(username="margaret.hamilton@example.com", password=GOOD_PASSWORD) == login
+    assert (
+        authenticate(
+            HttpRequest(), username="margaret.hamilton@example.com", password=GOOD_PASSWORD
+        )
+        == login
+    )
     assert Candidate.objects.get(pk=body["id"]).user == login
 
 
@@ -277,8 +283,13 @@ def test_email_change_through_patch_renames_the_login(admin_api, candidate_api, 
     assert response.status_code == 200, response.content
     login = User.objects.get(pk=candidate.user_id)
     assert login.username == "ada.king@example.org"
-    assert authenticate(username="ada.king@example.org", password="x9-unused") == login
-    assert authenticate(username="ada.lovelace@example.com", password="x9-unused") is None
+    assert (
+        authenticate(HttpRequest(), username="ada.king@example.org", password="x9-unused") == login
+    )
+    assert (
+        authenticate(HttpRequest(), username="ada.lovelace@example.com", password="x9-unused")
+        is None
+    )
 
 
 # --- Permissions ------------------------------------------------------------------------
@@ -514,8 +525,8 @@ def test_password_on_update_is_refused(admin_api, candidate_api, candidate, meth
     assert response.json() == {
         "password": ["A password can only be set when the candidate is created."]
     }
-    assert authenticate(username=candidate.email, password="x9-unused") is not None
-    assert authenticate(username=candidate.email, password=GOOD_PASSWORD) is None
+    assert authenticate(HttpRequest(), username=candidate.email, password="x9-unused") is not None
+    assert authenticate(HttpRequest(), username=candidate.email, password=GOOD_PASSWORD) is None
 
 
 def test_password_like_the_full_name_is_refused(admin_api):
@@ -555,7 +566,7 @@ def test_an_email_of_150_characters_can_have_a_login(admin_api):
     assert response.json()["email"] == email
     login = User.objects.get(pk=response.json()["user"])
     assert login.username == login.email == email
-    assert authenticate(username=email, password=GOOD_PASSWORD) == login
+    assert authenticate(HttpRequest(), username=email, password=GOOD_PASSWORD) == login
 
 
 def test_an_email_of_151_characters_cannot_have_a_login(admin_api):

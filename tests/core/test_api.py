@@ -52,10 +52,12 @@ class TestToken:
         assert response.json() == {"detail": "Invalid token."}
 
     def test_password_guessing_is_throttled(self, api_client, login):
+        # One guess per username: the lockout (per username and address) never starts,
+        # so the 429s are the throttle's, which counts every attempt from an address.
         responses = [
             api_client.post(
                 "/api/v1/auth/token/",
-                {"username": "engine@example.com", "password": f"guess-{attempt}"},
+                {"username": f"user-{attempt}@example.com", "password": f"guess-{attempt}"},
                 format="json",
             )
             for attempt in range(30)
@@ -76,6 +78,20 @@ class TestToken:
         assert right.json() == {
             "detail": f"Request was throttled. Expected available in {wait} seconds."
         }
+
+    def test_a_forged_forwarded_for_does_not_buy_more_guesses(self, api_client, login):
+        """With no proxy declared (NUM_PROXIES), X-Forwarded-For is the client's own
+        writing: the limit keys on the connection's address, whatever the header says."""
+        statuses = [
+            api_client.post(
+                "/api/v1/auth/token/",
+                {"username": f"user-{attempt}@example.com", "password": "guess"},
+                format="json",
+                HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
+            ).status_code
+            for attempt in range(21)
+        ]
+        assert statuses == [400] * 20 + [429]
 
 
 class TestPagination:

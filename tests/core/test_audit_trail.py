@@ -123,12 +123,12 @@ def test_changes_made_through_a_request_name_the_user_and_url(admin_client, cand
 
 
 def test_api_changes_name_the_token_user(interview):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
     from rest_framework.test import APIClient
 
     engine = baker.make("auth.User", username="interview-engine", is_superuser=True)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=engine).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=engine)[1]}")
 
     response = client.post(f"/api/v1/interviews/{interview.pk}/start/")
 

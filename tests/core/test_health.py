@@ -38,6 +38,73 @@ def test_probes_answer_plain_http_where_everything_else_is_sent_to_https(
         assert response["Location"] == f"https://testserver{path}"
 
 
+#: A load balancer probes each instance by its address, a Host no one lists.
+PROBED_BY_ADDRESS = "10.0.3.7:8000"
+
+
+@pytest.fixture
+def production_hosts(settings):
+    """ALLOWED_HOSTS lists the site's name only, with DEBUG off and HTTPS enforced."""
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["portal.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", [PROBED_BY_ADDRESS, "[::1", "bad host\xff", None])
+@pytest.mark.parametrize("secure", [False, True], ids=["http", "https"])
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_answer_whatever_the_host_header(client, production_hosts, path, secure, host):
+    headers = {} if host is None else {"HTTP_HOST": host}
+    response = client.get(path, secure=secure, **headers)
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_keep_their_methods_whatever_the_host_header(client, production_hosts, path):
+    assert client.head(path, HTTP_HOST=PROBED_BY_ADDRESS).status_code == 200
+    assert client.post(path, HTTP_HOST=PROBED_BY_ADDRESS).status_code == 405
+
+
+@pytest.mark.django_db
+def test_readyz_says_503_whatever_the_host_header(client, production_hosts):
+    with connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION READ ONLY")
+
+    response = client.get("/readyz", HTTP_HOST=PROBED_BY_ADDRESS)
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["write"] == "failed"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("secure", [False, True], ids=["http", "https"])
+@pytest.mark.parametrize(
+    "path", ["/", "/admin/login/", "/api/v1/candidates/", "/healthz/", "/readyz/x", "/healthzz"]
+)
+def test_every_other_path_refuses_a_foreign_host(client, production_hosts, path, secure):
+    response = client.get(path, secure=secure, HTTP_HOST=PROBED_BY_ADDRESS)
+
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_site_name_is_still_served(client, production_hosts):
+    """The refusals above are the Host's: the same requests to the site's name pass."""
+    assert (
+        client.get("/admin/login/", secure=True, HTTP_HOST="portal.example.com").status_code == 200
+    )
+    redirect = client.get("/admin/login/", HTTP_HOST="portal.example.com")
+    assert (redirect.status_code, redirect["Location"]) == (
+        301,
+        "https://portal.example.com/admin/login/",
+    )
+
+
 @pytest.mark.django_db
 def test_readyz_is_ok_when_everything_is(client):
     response = client.get("/readyz")

@@ -6,6 +6,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max
+from django.http import HttpRequest
 
 from assessments.models import AssessmentResult
 from candidates.models import Candidate
@@ -79,7 +80,7 @@ def test_create_local_admin_prints_a_working_password_once(settings):
     assert shown, output
     password = shown.group(1)
 
-    user = authenticate(username="admin", password=password)
+    user = authenticate(HttpRequest(), username="admin", password=password)
     assert user is not None
     assert (user.is_superuser, user.is_staff, user.email) == (True, True, "admin@localhost")
     again = _run("create_local_admin")

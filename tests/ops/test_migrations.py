@@ -33,7 +33,7 @@ MIGRATION_GROUPS = set(importlib.import_module("assessments.migrations.0004_api_
 MORE_ROWS = """
 import pghistory
 from django.contrib.auth.models import Group, Permission, User
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from candidates.models import Candidate
 
 operator = User.objects.create_user("operator", password="x9-unused", is_staff=True)
@@ -41,7 +41,7 @@ operator.user_permissions.add(Permission.objects.get(codename="view_candidate"))
 managers = Group.objects.create(name="Hiring managers")
 managers.permissions.add(Permission.objects.get(codename="view_interview"))
 operator.groups.add(managers)
-Token.objects.create(user=operator)
+AuthToken.objects.create(user=operator)
 candidate = Candidate.objects.order_by("email").first()
 with pghistory.context(user=operator.pk):
     candidate.user = User.objects.create_user(candidate.email, password="x9-unused")

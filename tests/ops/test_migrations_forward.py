@@ -7,10 +7,13 @@ migration is still one of the code's migrations (none deleted or renamed), the g
 one leaf per app, and nothing is left to apply or to make.
 
 This test builds such a database with the code of :data:`OLD_LAYOUT` (exported from git),
-fills it with ``seed_demo``, then runs today's ``migrate`` on it and compares. It fails
-if a table or an app label is renamed, or an old migration file is deleted or renamed.
+fills it with ``seed_demo`` and an API token, then runs today's ``migrate`` on it and
+compares. It fails if a table or an app label is renamed, or an old migration file is
+deleted or renamed. The one thing meant to go is DRF's plain-text token table (its
+tokens move to knox's table as digests, core.0001): the old token must still work.
 """
 
+import hashlib
 import io
 import re
 import subprocess
@@ -41,6 +44,28 @@ OLD_LAYOUT = "9d36792"
 #: (django_migrations) or a model (content types and their permissions): their old rows
 #: must all still be there, unchanged, but new rows may join them.
 GROWS_WITH_THE_CODE = ("django_migrations", "django_content_type", "auth_permission")
+
+#: The app API tokens were kept by in plain text, and its table: core.0001 moves the tokens
+#: to knox's table and drops it, with its rows in django_migrations.
+RETIRED_APP = "authtoken"
+RETIRED_TABLE = "authtoken_token"
+
+#: Made with the old code: an API client's login and its (plain-text) token.
+OLD_TOKEN = """
+from django.contrib.auth.models import User
+from rest_framework.authtoken.models import Token
+client = User.objects.create_superuser("api-client", "api@example.com", "x9-unused")
+print(Token.objects.create(user=client).key)
+"""
+
+#: Run with today's code: a request that presents the old token.
+WITH_OLD_TOKEN = """
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+response = Client().get("/api/v1/candidates/", HTTP_AUTHORIZATION="Token {key}")
+print(response.status_code, response.json()["count"] > 0)
+"""
 
 #: A line of ``showmigrations --plan``: ``[X]  candidates.0001_initial``.
 PLAN_LINE = re.compile(r"^\[(?P<mark>[ X])\]\s+(?P<app>\w+)\.(?P<name>\w+)")
@@ -136,6 +161,21 @@ def _migrations(dbname: str) -> set[tuple[str, str]]:
         return set(conn.execute("SELECT app, name FROM django_migrations").fetchall())
 
 
+def _rows_holding(dbname: str, text: str) -> dict[str, int]:
+    """How many rows of each table of schema public hold ``text`` anywhere."""
+    with admin_connect(dbname) as conn:
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchall()
+        counts = {
+            table: conn.execute(
+                f'SELECT count(*) FROM "{table}" t WHERE strpos(t::text, %s) > 0', [text]
+            ).fetchone()[0]
+            for (table,) in tables
+        }
+    return {table: count for table, count in counts.items() if count}
+
+
 def test_the_code_graph_has_one_leaf_per_app():
     """Today's migrations do not fork: no app has two leaves (no conflict to merge)."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
@@ -166,8 +206,19 @@ def test_a_database_of_the_old_layout_migrates_forward(scratch_database, tmp_pat
 
     _manage(old_tree, old_env, "migrate", "--noinput")
     _manage(old_tree, old_env, "seed_demo")
+    old_key = _manage(old_tree, old_env, "shell", "-c", OLD_TOKEN).splitlines()[-1]
+    assert _rows_holding(scratch_database, old_key) == {RETIRED_TABLE: 1}
     old_tables, old_contents, old_rows = _state(scratch_database)
     old_migrations = _migrations(scratch_database)
+    retired_migrations = {row for row in old_migrations if row[0] == RETIRED_APP}
+    assert retired_migrations, "the old code had no plain-text tokens to move"
+    with admin_connect(scratch_database) as conn:
+        retired_rows = {
+            row
+            for (row,) in conn.execute(
+                "SELECT t::text FROM django_migrations t WHERE app = %s", [RETIRED_APP]
+            ).fetchall()
+        }
     # Comparing empty tables would prove nothing: the apps' tables and their audit
     # trail hold rows, and the old code applied migrations of every app.
     seeded = set(project_tables()) & old_tables
@@ -185,8 +236,21 @@ def test_a_database_of_the_old_layout_migrates_forward(scratch_database, tmp_pat
     new_tables, new_contents, new_rows = _state(scratch_database)
     new_migrations = _migrations(scratch_database)
 
-    # Tables keep their names: none dropped or renamed, and today's models find theirs.
-    assert old_tables - new_tables == set()
+    # The old token works with today's code; its plain text is nowhere in the database,
+    # only knox's digest of it.
+    said = _manage(new_tree, new_env, "shell", "-c", WITH_OLD_TOKEN.format(key=old_key))
+    assert said.splitlines()[-1] == "200 True"
+    assert _rows_holding(scratch_database, old_key) == {}
+    with admin_connect(scratch_database) as conn:
+        moved = conn.execute(
+            "SELECT u.username, k.token_key, k.digest FROM knox_authtoken k"
+            " JOIN auth_user u ON u.id = k.user_id"
+        ).fetchall()
+    assert moved == [("api-client", old_key[:15], hashlib.sha512(old_key.encode()).hexdigest())]
+
+    # Tables keep their names: none dropped or renamed (but the plain-text tokens'), and
+    # today's models find theirs.
+    assert old_tables - new_tables == {RETIRED_TABLE}
     assert set(project_tables()) - new_tables == set()
     if new_migrations == old_migrations:
         # No migration ran, so no table may have appeared either.
@@ -195,14 +259,17 @@ def test_a_database_of_the_old_layout_migrates_forward(scratch_database, tmp_pat
     assert {
         key: (old_contents[key], new_contents.get(key))
         for key in old_contents
-        if not _growing(key) and new_contents.get(key) != old_contents[key]
+        if not _growing(key) and key != RETIRED_TABLE and new_contents.get(key) != old_contents[key]
     } == {}
     lost = {table: rows - new_rows[table] for table, rows in old_rows.items()}
-    assert {table: rows for table, rows in lost.items() if rows} == {}
+    assert {table: rows for table, rows in lost.items() if rows} == {
+        "django_migrations": retired_rows
+    }
     # Every migration the old code applied is one of today's (none deleted or renamed),
-    # and today's plan is applied to the last step.
+    # but the retired app's, and today's plan is applied to the last step.
     assert plan, "showmigrations --plan listed no migration"
     planned = {(step["app"], step["name"]) for step in plan}
-    assert old_migrations - planned == set()
+    assert old_migrations - planned == retired_migrations
+    assert {row for row in new_migrations if row[0] == RETIRED_APP} == set()
     assert [step[0] for step in plan if step["mark"] != "X"] == []
     assert planned <= new_migrations

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
+from django.http import HttpRequest
+from knox.models import AuthToken
 from model_bakery import baker
-from rest_framework.authtoken.models import Token
 
 from assessments.models import AssessmentResult
 from candidates.models import Candidate, Resume
@@ -29,7 +30,7 @@ def erasable(candidate, candidate_api, resume, interview_in_progress, message, a
     candidate.save()
     candidate.full_name = "Augusta Ada King"
     candidate.save()
-    Token.objects.create(user=candidate.user)
+    AuthToken.objects.create(user=candidate.user)
     Resume.objects.filter(pk=resume.pk).update(
         parsed_data={"name": "Augusta Ada King", "email": "ada.lovelace@example.com"},
         parsing_status="completed",
@@ -245,9 +246,12 @@ def test_erase_deactivates_the_login_and_deletes_its_tokens(admin_api, erasable)
         "",
     )
     assert not login.has_usable_password()
-    assert not Token.objects.filter(user_id=login_pk).exists()
-    assert authenticate(username="ada.lovelace@example.com", password="x9-unused") is None
-    assert authenticate(username=login.username, password="x9-unused") is None
+    assert not AuthToken.objects.filter(user_id=login_pk).exists()
+    assert (
+        authenticate(HttpRequest(), username="ada.lovelace@example.com", password="x9-unused")
+        is None
+    )
+    assert authenticate(HttpRequest(), username=login.username, password="x9-unused") is None
 
 
 def test_erase_removes_personal_data_from_the_audit_history(admin_api, erasable):

@@ -2,8 +2,8 @@
 
 import pytest
 from django.contrib.auth.models import User
+from knox.models import AuthToken
 from model_bakery import baker
-from rest_framework.authtoken.models import Token
 
 from candidates.models import Candidate, Resume
 from core.admin import REFUSED_MESSAGE
@@ -24,7 +24,7 @@ from tests.failing_writes import Snapshot, failing_write
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def give_personal_data(candidate: Candidate) -> Token:
+def give_personal_data(candidate: Candidate) -> str:
     """Give ``candidate`` personal data in every place erasure reaches; return their token.
 
     A login and its token, a parsed resume, a running interview whose questions and
@@ -76,7 +76,7 @@ def give_personal_data(candidate: Candidate) -> Token:
             input={"resume": resume.parsed_data},
             output={"question": "What does the GIL protect?"},
         )
-    return Token.objects.create(user=candidate.user)
+    return AuthToken.objects.create(user=candidate.user)[1]
 
 
 class TestErasure:
@@ -86,7 +86,7 @@ class TestErasure:
         pytest.param("resumes", "UPDATE", None, id="resumes"),
         pytest.param("candidate_events", "UPDATE", None, id="history"),
         pytest.param("auth_user", "UPDATE", None, id="login"),
-        pytest.param("authtoken_token", "DELETE", None, id="tokens"),
+        pytest.param("knox_authtoken", "DELETE", None, id="tokens"),
         pytest.param(
             "interview_messages",
             "UPDATE",
