@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-dev
+PROD_INSTALLED := $(VENV)/.installed-prod
 MANAGE := $(BIN)/python manage.py
 # `make run` is local development: DEBUG is on unless DEBUG is set in the environment
 # (a DEBUG line in .env does not override it here).
@@ -26,6 +27,12 @@ $(INSTALLED): requirements/base.txt requirements/prod.txt requirements/dev.txt
 
 venv: $(INSTALLED)
 
+# The production server needs only requirements/prod.txt (dev.txt includes it).
+$(PROD_INSTALLED): requirements/base.txt requirements/prod.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/prod.txt
+	touch $@
+
 # A local .env makes plain `manage.py` commands work in development (DEBUG on).
 .env:
 	cp .env.example .env
@@ -35,7 +42,7 @@ migrate: venv
 	$(RUN_ENV) $(MANAGE) migrate --noinput
 
 # The production server: gunicorn with gunicorn.conf.py, settings from the environment.
-serve: venv
+serve: $(PROD_INSTALLED)
 	$(BIN)/gunicorn
 
 run: .env migrate

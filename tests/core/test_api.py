@@ -85,7 +85,7 @@ class TestToken:
         statuses = [
             api_client.post(
                 "/api/v1/auth/token/",
-                {"username": f"user-{attempt}@example.com", "password": "guess"},
+                {"username": f"user-{attempt}@example.com", "password": f"guess-{attempt}"},
                 format="json",
                 HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
             ).status_code
