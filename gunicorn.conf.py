@@ -12,15 +12,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-import environ
-
 BASE_DIR = Path(__file__).resolve().parent
-if str(BASE_DIR) not in sys.path:
-    sys.path.insert(0, str(BASE_DIR))
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The project is imported from here whichever directory gunicorn was started in
+# (`gunicorn -c /srv/portal/gunicorn.conf.py`): this file's imports, and the workers.
+sys.path.insert(0, str(BASE_DIR))
+chdir = str(BASE_DIR)
 
 from ops import serving  # noqa: E402 - needs the project on the path, set just above
+
+serving.read_dotenv(BASE_DIR)
 
 wsgi_app = "config.wsgi:application"
 _host = os.environ.get("HOST", "0.0.0.0")

@@ -16,8 +16,7 @@ from ops import serving
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+serving.read_dotenv(BASE_DIR)
 
 DEBUG = env.bool("DEBUG", default=False)
 

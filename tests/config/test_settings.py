@@ -167,3 +167,12 @@ def test_production_without_a_shared_cache_refuses_to_start(command, cache_url):
         "HINT: Set CACHE_URL to a Redis server that every server process shares, "
         "e.g. redis://cache.example.com:6379/0." in result.stderr
     )
+
+
+def test_an_unknown_log_format_is_refused():
+    result = run_project(["-c", "import django; django.setup()"], project_env(LOG_FORMAT="xml"))
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: LOG_FORMAT must be json or text."
+    )

@@ -323,15 +323,27 @@ def test_gunicorn_refuses_an_unsafe_configuration(deployment, tmp_path, override
     assert not (tmp_path / "pgdata").exists()  # Refused before any server was started.
 
 
-def test_gunicorn_warns_when_the_pool_cannot_fit(deployment):
+def test_gunicorn_warns_when_the_pool_cannot_fit(deployment, tmp_path):
+    """A warning, not a refusal: it serves (here with the operator's metrics directory)."""
     database, static_root = deployment
-    env = production_env(database, static_root, DB_POOL_MAX_SIZE="100000", WEB_CONCURRENCY="1")
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = production_env(
+        database,
+        static_root,
+        DB_POOL_MAX_SIZE="100000",
+        WEB_CONCURRENCY="1",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+    )
     warned = Server(env)
     try:
         warned.wait_until_listening()
+        served = warned.request("GET", "/healthz")
     finally:
         warned.stop()
 
     assert "(ops.W001) 1 workers x DB_POOL_MAX_SIZE=100000 = 100000 connections" in (
         warned.stderr.text()
     )
+    assert served.status == 200
+    assert list(metrics_dir.glob("*.db"))  # The worker kept its figures where it was told.
