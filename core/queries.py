@@ -46,8 +46,10 @@ def watch_connection(sender, connection, **kwargs) -> None:
     """Install the watch on a connection (``connection_created``).
 
     With the pool the signal fires on every checkout, for the same connection object
-    of a thread each time: the wrapper goes on once.
+    of a thread each time: the wrapper goes on once. It goes first, under the others:
+    a connection is often opened inside a ``connection.execute_wrapper()`` block (the
+    audit trail's context wraps each request), whose exit pops the *last* wrapper.
     """
     if observe_query not in connection.execute_wrappers:
-        connection.execute_wrappers.append(observe_query)
+        connection.execute_wrappers.insert(0, observe_query)
     metrics.watch_pool(connection)

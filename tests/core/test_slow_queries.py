@@ -2,9 +2,11 @@
 
 import json
 import logging
+import threading
 
 import pytest
-from django.db import DataError, connection, transaction
+from django.contrib.auth.models import User
+from django.db import DataError, connection, connections, transaction
 from django.test import Client
 from psycopg.sql import SQL, Literal
 
@@ -113,3 +115,27 @@ def test_slow_queries_are_counted_in_the_metrics(settings, db, slow_query_log):
     run("SELECT pg_sleep(0.2)")
 
     assert slow_queries() == before + 1
+
+
+def test_a_connection_first_opened_inside_the_audit_context_outlives_it(transactional_db):
+    """A threaded server gives each request a new thread, so a new connection, first
+    opened inside the audit trail's context (HistoryMiddleware). When the context
+    ends, the session is still saved after it: the login must not fail there."""
+    User.objects.create_superuser("root", "root@example.com", "correct-horse-9")
+    outcome = {}
+
+    def log_in() -> None:
+        try:
+            outcome["response"] = Client().post(
+                "/admin/login/",
+                {"username": "root", "password": "correct-horse-9", "next": "/admin/"},
+            )
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=log_in)
+    thread.start()
+    thread.join()
+
+    assert outcome["response"].status_code == 302
+    assert outcome["response"]["Location"] == "/admin/"
