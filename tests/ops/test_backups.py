@@ -205,6 +205,59 @@ def test_a_restore_whose_command_dies_is_all_or_nothing(scratch_database, tmp_pa
     assert after == before
 
 
+#: The most memory (resident set) the restore command may take, whatever the backup's size.
+MEMORY_BOUND = 128 * 1024 * 1024
+
+#: Runs manage.py with the arguments it is given, then prints the peak resident set of
+#: its own process in KiB (pg_restore and psql, the programs it starts, are not counted;
+#: ``ru_maxrss`` would also count this test's process, which the command starts from).
+PEAK_MEMORY_OF_MANAGE_PY = """
+import runpy, sys
+sys.argv = ["manage.py", *sys.argv[1:]]
+try:
+    runpy.run_path("manage.py", run_name="__main__")
+finally:
+    with open("/proc/self/status") as status:
+        print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+"""
+
+
+def _archive_digest(conn) -> tuple[int, str]:
+    return conn.execute(
+        "SELECT count(*), md5(string_agg(md5(content_text), '' ORDER BY id))"
+        " FROM transcript_archive"
+    ).fetchone()
+
+
+def test_a_restore_streams_in_flat_memory(scratch_database, tmp_path):
+    """A backup whose SQL is twice the memory bound restores within it."""
+    env = project_env(DATABASE_URL=database_url(scratch_database))
+    with admin_connect(scratch_database) as conn:
+        # 200,000 transcripts of 1.5 kB: 300 MB of SQL, and a backup of a few MB.
+        conn.execute(
+            "CREATE TABLE transcript_archive AS SELECT g AS id,"
+            " repeat(md5(g::text), 48) AS content_text FROM generate_series(1, 200000) g"
+        )
+        script_data = conn.execute("SELECT sum(length(content_text)) FROM transcript_archive")
+        assert script_data.fetchone()[0] > 2 * MEMORY_BOUND
+        backed_up = _archive_digest(conn)
+    dump = tmp_path / "large.dump"
+    _manage(env, "backup", "--output", str(dump))
+    with admin_connect(scratch_database) as conn:  # Rows for the restore to bring back.
+        conn.execute("DELETE FROM transcript_archive WHERE id % 2 = 0")
+
+    result = run_project(
+        ["-c", PEAK_MEMORY_OF_MANAGE_PY, "restore", "--noinput", str(dump)], env, timeout=180
+    )
+
+    assert result.returncode == 0, result.stderr
+    restored, peak_kib = result.stdout.splitlines()
+    assert restored == f"Restored {scratch_database} from {dump}."
+    assert int(peak_kib) * 1024 < MEMORY_BOUND
+    with admin_connect(scratch_database) as conn:
+        assert _archive_digest(conn) == backed_up
+
+
 def test_restore_refuses_a_missing_file(scratch_database, tmp_path):
     env = project_env(DATABASE_URL=database_url(scratch_database))
     result = run_project(["manage.py", "restore", "--noinput", str(tmp_path / "none.dump")], env)
