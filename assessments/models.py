@@ -16,7 +16,8 @@ from core.models import (
     audited,
     choices_check,
 )
-from interviews.models import Interview
+from core.personal import DELETION_REASON, Personal, PersonalData
+from interviews.models import ABOUT_THE_AI, Interview
 
 SCORE = {
     "max_digits": 5,
@@ -31,6 +32,19 @@ def score_range_check(field: str, *, name: str):  # pragma: no mutate block
     return models.CheckConstraint(
         condition=models.Q(**{f"{field}__gte": 0, f"{field}__lte": 100}), name=name
     )
+
+
+#: The AI's judgements of a candidate in words: they go with the candidate's other
+#: personal data when erased.
+AI_JUDGEMENTS = (
+    "strengths",
+    "weaknesses",
+    "integrity_flags",
+    "ai_reasoning",
+    "recommended_actions",
+)
+#: The scores stay: numbers by skill and level, anonymous once the candidate is erased.
+SCORES_KEPT = "scores by skill and level, anonymous once the candidate is erased, for statistics"
 
 
 class ReviewStatus(models.TextChoices):
@@ -60,6 +74,20 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
         "ai_model",
         "prompt_version",
         "schema_version",
+    )
+    personal_data = PersonalData(
+        erasure=(
+            Personal(
+                "the AI's reasoning about them (strengths, weaknesses, integrity flags, "
+                "recommended actions) and the reviewer's notes",
+                erased={**dict.fromkeys(AI_JUDGEMENTS), "review_notes": ""},
+            ),
+            DELETION_REASON,
+        ),
+        kept={
+            **dict.fromkeys(("skill_scores", "skill_boundary_map"), SCORES_KEPT),
+            **dict.fromkeys(("ai_model", "prompt_version"), ABOUT_THE_AI),
+        },
     )
     #: What a human review writes (assessments.services.review_assessment), and only it.
     REVIEW_FIELDS = ("review_status", "final_score", "review_notes", "reviewed_by", "reviewed_at")

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import AssessmentResult
+from core.personal import erase
 
 
 @transaction.atomic
@@ -34,3 +35,12 @@ def review_assessment(
     )
     assessment.save(update_fields=[*AssessmentResult.REVIEW_FIELDS, "updated_at"])
     return assessment
+
+
+def erase_candidate_data(candidate) -> None:
+    """Assessments' part of erasing a candidate (privacy.services.erase_candidate).
+
+    The AI's judgements in words and the reviewer's notes go, here and in the change
+    history; the scores, the review's decision and who made it stay, anonymous.
+    """
+    erase(AssessmentResult.all_objects.filter(interview__candidate=candidate))

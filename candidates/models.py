@@ -17,12 +17,14 @@ from core.models import (
     audited,
     choices_check,
 )
-from core.personal import Personal, PersonalData
+from core.personal import DELETION_REASON, Personal, PersonalData
 
 #: Erased candidates keep a unique, undeliverable address (RFC 2606 reserves .invalid).
 ERASED_DOMAIN = "erased.invalid"
 ERASED_NAME = "Erased candidate"
 ERASED_RESUME_URL = "https://erased.invalid/resume"
+#: The deletion reason of an erased candidate.
+ERASURE = "erased"
 
 
 def erased_email(candidate) -> str:
@@ -79,7 +81,13 @@ class Candidate(BaseModel, SoftDeleteModel):
             ),
             # Erased by candidates.services.erase_candidate_data: the login is Django's.
             Personal("their login: it is deactivated and its API tokens deleted"),
-        )
+            # An erased candidate is a deleted one, for this reason.
+            Personal(DELETION_REASON.description, erased={"deletion_reason": ERASURE}),
+        ),
+        kept=dict.fromkeys(
+            ("target_role", "skills", "timezone"),
+            "the anonymous profile (role, level, skills, time zone), for statistics",
+        ),
     )
 
     email = LowercaseEmailField(max_length=254)
@@ -108,6 +116,11 @@ class Candidate(BaseModel, SoftDeleteModel):
     class Meta(SoftDeleteModel.Meta):
         db_table = "candidates"
         ordering = ["-created_at"]
+        permissions = [
+            # Subject access: everything held about a candidate, as one document
+            # (privacy.export). Held by no group: see the README.
+            ("export_candidate", "Can export a candidate's personal data"),
+        ]
         constraints = [
             # One candidate per address, whatever its case (soft-deleted rows included:
             # the address stays taken until the candidate is erased).
@@ -195,6 +208,7 @@ class Resume(BaseModel, SoftDeleteModel):
                 "resume links and parsed resumes",
                 erased={"file_url": ERASED_RESUME_URL, "file_name": "erased", "parsed_data": None},
             ),
+            DELETION_REASON,
         )
     )
 

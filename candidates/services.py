@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from knox.models import AuthToken
 
-from candidates.models import Candidate, Resume
+from candidates.models import ERASURE, Candidate, Resume
 from core.personal import erase
 
 
@@ -61,7 +61,7 @@ def erase_candidate_data(candidate: Candidate, *, by=None) -> None:
     erase(Resume.all_objects.filter(candidate=candidate))
     candidate.refresh_from_db()
     if not candidate.is_deleted:
-        candidate.soft_delete(by=by, reason="erased")
+        candidate.soft_delete(by=by, reason=ERASURE)
     if candidate.user_id:
         user = candidate.user
         user.username = f"erased-{candidate.pk}"

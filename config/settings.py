@@ -247,7 +247,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a status, and the subject-access export's records (privacy)
+    # reuse their fields: each choice set is named here once, as clients know it.
+    "ENUM_NAME_OVERRIDES": {
+        "CandidateStatusEnum": "candidates.models.CandidateStatus",
+        "InterviewStatusEnum": "interviews.models.InterviewStatus",
+        "AgentActionStatusEnum": "interviews.models.AgentActionStatus",
+        "AssessmentResultReviewStatusEnum": "assessments.models.ReviewStatus",
+    },
 }
 
 # --- Cache -------------------------------------------------------------------------

@@ -34,6 +34,9 @@ ACTIONS = {
     "restore": Rule(("change",), staff_only=True),
     # Remove a candidate's personal data for good.
     "erase": Rule(("delete",), staff_only=True),
+    # Everything held about a candidate, as one document (subject access): a further
+    # right over candidates one may view. A candidate's own login has it for itself.
+    "export": Rule(("view", "export"), staff_only=True),
     # Status moves of an interview.
     "start": Rule(("change",)),
     "complete": Rule(("change",)),
@@ -43,8 +46,9 @@ ACTIONS = {
     "review": Rule(("view", "review")),
 }
 
-#: What a candidate login may do with the rows it owns.
-CANDIDATE_ACTIONS = frozenset({"list", "retrieve"})
+#: What a candidate login may do with the rows it owns: read them, and export their
+#: own record (subject access).
+CANDIDATE_ACTIONS = frozenset({"list", "retrieve", "export"})
 
 #: The action of a request to a view that is not a viewset, by HTTP method.
 METHOD_ACTIONS = {

@@ -17,6 +17,7 @@ from knox.admin import AuthTokenCreateForm
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
+from core import schemas
 from core.json import MAX_DEPTH, depth_exceeds
 from core.models import DELETION_FIELDS, TIMESTAMP_FIELDS
 
@@ -104,9 +105,25 @@ class PrettyJSONWidget(forms.Textarea):
         return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-class PortalModelAdmin(admin.ModelAdmin):
-    """Lists that stay fast on large tables; JSON that reads well."""
+class DocumentsForm(forms.ModelForm):
+    """A model form that holds the JSON documents it changes to their schemas.
 
+    The same check as the API's (core.schemas): an error names the path of the bad
+    value; a document left as it was is not checked.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        instance = None if self.instance._state.adding else self.instance
+        for name, problems in schemas.check(self._meta.model, cleaned, instance=instance).items():
+            self.add_error(name, problems)
+        return cleaned
+
+
+class PortalModelAdmin(admin.ModelAdmin):
+    """Lists that stay fast on large tables; JSON that reads well and follows its schema."""
+
+    form = DocumentsForm
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50

@@ -14,10 +14,10 @@ from rest_framework import (
     serializers,
     status,
 )
-from rest_framework.fields import get_error_detail
+from rest_framework.fields import empty, get_error_detail
 from rest_framework.settings import api_settings
 
-from core import access
+from core import access, schemas
 from core.models import DELETION_FIELDS
 
 #: Route lookups accept UUIDs only, so /candidates/not-a-uuid/ is a plain 404.
@@ -114,8 +114,17 @@ class UUIDRelatedField(relations.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
 
+class DocumentField(serializers.JSONField):
+    """A JSON document column; the OpenAPI description gives its JSON Schema."""
+
+    def __init__(self, *, document: str, **kwargs):
+        self.document = document
+        super().__init__(**kwargs)
+
+
 class PortalSerializer(serializers.ModelSerializer):
-    """A model serializer whose related fields take UUIDs.
+    """A model serializer whose related fields take UUIDs and whose JSON documents
+    are held to their schemas (core.schemas).
 
     The soft-delete fields are shown to staff only (SPEC §4).
     """
@@ -137,6 +146,24 @@ class PortalSerializer(serializers.ModelSerializer):
             # Logins (auth users) keep Django's integer keys.
             field_class = relations.PrimaryKeyRelatedField
         return field_class, kwargs
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.JSONField):
+            # The schema's own description says more than the column's help text.
+            kwargs.pop("help_text", None)
+            return DocumentField, {**kwargs, "document": schemas.document_name(model_field)}
+        return field_class, kwargs
+
+    def run_validation(self, data=empty):
+        # After the fields and the model's own rules (validate()), whose messages say
+        # more than a schema's would about what they both refuse (say, skill_scores
+        # that are not an object).
+        attrs = super().run_validation(data)
+        errors = schemas.check(self.Meta.model, attrs, instance=self.instance)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
     def get_fields(self):
         fields = super().get_fields()

@@ -8,10 +8,15 @@ class CoreConfig(AppConfig):
     verbose_name = "Candidates portal"
 
     def ready(self):
+        from django.apps import apps
         from django.core.signals import request_finished
         from django.db.backends.signals import connection_created
 
         from core import logs, metrics, queries
+        from core.models import keep_updated_at
+
+        # Every app's models are loaded by now: each BaseModel table gets the trigger.
+        keep_updated_at(apps.get_models())
 
         connection_created.connect(queries.watch_connection, dispatch_uid="core.watch_connection")
         # After Django's own receiver has returned the request's connection to the pool.

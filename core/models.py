@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import pghistory
 import pghistory.models
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.functions import RandomUUID
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -153,8 +154,30 @@ TIMESTAMP_FIELDS = ("created_at", "updated_at")
 DELETION_FIELDS = ("deleted_at", "deleted_by", "deletion_reason")
 
 
+#: Keeps ``updated_at`` on every BaseModel table, whatever writes the row: bulk
+#: ``QuerySet.update()`` and plain SQL move it too. A statement that sets updated_at
+#: itself keeps its value (an ORM save keeps the time Django put on the instance, so an
+#: API response shows what the database holds); one that changes nothing moves nothing,
+#: so no audit row is written for it. The time is ``clock_timestamp()``, not ``now()``:
+#: ``now()`` is when the transaction began, before any time Django stamped on a row
+#: earlier in the same transaction, so a later bulk update would move updated_at back.
+UPDATED_AT_TRIGGER = pgtrigger.Trigger(
+    name="keep_updated_at",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Update,
+    condition=pgtrigger.Condition(
+        'OLD."updated_at" IS NOT DISTINCT FROM NEW."updated_at" AND OLD.* IS DISTINCT FROM NEW.*'
+    ),
+    func='NEW."updated_at" := clock_timestamp(); RETURN NEW;',
+)
+
+
 class BaseModel(models.Model):
-    """UUID key and creation/update times, with database defaults for plain SQL."""
+    """UUID key and creation/update times, with database defaults for plain SQL.
+
+    ``updated_at`` is kept by a database trigger (``UPDATED_AT_TRIGGER``), installed on
+    every concrete subclass's table by ``keep_updated_at``.
+    """
 
     id = models.UUIDField(
         primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False
@@ -191,6 +214,15 @@ class BaseModel(models.Model):
                     errors.setdefault(field or NON_FIELD_ERRORS, []).append(error)
         if errors:
             raise ValidationError(errors)
+
+
+# Runs once as the apps load, before any test can watch it: `makemigrations --check`
+# (in `make test`) catches a table left without the trigger.
+def keep_updated_at(all_models) -> None:  # pragma: no mutate block
+    """Install ``UPDATED_AT_TRIGGER`` on each BaseModel table among ``all_models``."""
+    for model in all_models:
+        if issubclass(model, BaseModel):
+            UPDATED_AT_TRIGGER.register(model)
 
 
 class SoftDeleteQuerySet(models.QuerySet):

@@ -1,5 +1,6 @@
 """Pieces of the OpenAPI description that every app's endpoints share."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -11,12 +12,18 @@ from drf_spectacular.utils import (
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers
 
+from core import schemas
+
 DETAIL = inline_serializer("ErrorDetail", fields={"detail": serializers.CharField()})
 
 #: Validation errors: field name (or non_field_errors) -> list of messages.
 VALIDATION = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
-    description='Invalid input, by field: {"field": ["message", ...]}.',
+    description=(
+        'Invalid input, by field: {"field": ["message", ...]}. A JSON document that '
+        "does not follow its schema names the path of each bad value: "
+        '{"skill_scores": ["$.python.score: 120 is greater than the maximum of 100"]}.'
+    ),
 )
 
 ERRORS = {
@@ -34,6 +41,15 @@ DELETE_REASON = OpenApiParameter(
     OpenApiParameter.QUERY,
     description="Why it is deleted; recorded with the soft delete.",
 )
+
+
+class DocumentFieldExtension(OpenApiSerializerFieldExtension):
+    """A JSON document is described by its own JSON Schema (core/schemas/)."""
+
+    target_class = "core.api.DocumentField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return schemas.published(self.target.document)
 
 
 def documented_crud(serializer, *, actions=("list", "create", "retrieve", "update", "destroy")):

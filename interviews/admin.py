@@ -308,6 +308,7 @@ class InterviewMessageAdmin(ReadOnlyAdmin):
         "client_message_id",
         "audio_meta",
         "meta",
+        "schema_version",
         "created_at",
     ]
     readonly_fields = fields

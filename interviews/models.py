@@ -18,15 +18,21 @@ from core.models import (
     audited,
     choices_check,
 )
-from core.personal import Personal, PersonalData
+from core.personal import DELETION_REASON, Personal, PersonalData
 
 ZERO = Decimal("0")
 #: What an erased answer says instead of its text.
 ERASED_TEXT = "[erased]"
 #: What an expired transcript message says instead of its text.
 EXPIRED_TEXT = "[removed after the retention period]"
-#: The AI's working memory and its inputs and outputs quote answers and resumes.
-AI_NOTES = "the AI's working memory and its inputs and outputs about them"
+#: The AI's working memory, its inputs and outputs and its reasons quote answers and
+#: resumes.
+AI_NOTES = "the AI's working memory, its inputs and outputs and its reasons about them"
+#: The session's documents: the AI's memory of the interview and its reading of the
+#: candidate's level, each quoting or judging their answers.
+AI_SESSION_NOTES = ("conversation_memory", "skill_boundaries_identified", "progression_state")
+#: What an agent action or an interview names that is about the AI, not the candidate.
+ABOUT_THE_AI = "what the AI did and with which model: not about the candidate"
 MONEY = {"max_digits": 10, "decimal_places": 4}
 
 
@@ -52,6 +58,7 @@ class Interview(BaseModel, SoftDeleteModel):
     #: A candidate's login sees its own interviews (core.access).
     owner_lookup = "candidate"
     same_owner = (SameOwner("resume", "candidate", "The resume belongs to another candidate."),)
+    personal_data = PersonalData(erasure=(DELETION_REASON,), kept={"ai_model_used": ABOUT_THE_AI})
 
     #: Target status -> the statuses it may be reached from (see interviews.services).
     ALLOWED_MOVES = {
@@ -143,6 +150,23 @@ class DifficultyLevel(models.TextChoices):
     ADVANCED = "advanced"
 
 
+#: The columns a write of the session's state names: all but last_activity_at, which
+#: a transcript append moves without being a write of the state.
+SESSION_STATE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "interview_id",
+    "conversation_memory",
+    "current_difficulty_level",
+    "questions_asked_count",
+    "skill_boundaries_identified",
+    "progression_state",
+    "schema_version",
+    "version",
+)
+
+
 # The working memory changes on every turn; the audit trail follows the state fields.
 @audited(
     model_name="InterviewSessionEvent",
@@ -155,7 +179,8 @@ class InterviewSession(BaseModel):
     DifficultyLevel = DifficultyLevel
 
     personal_data = PersonalData(
-        erasure=(Personal(AI_NOTES, erased={"conversation_memory": None}),)
+        erasure=(Personal(AI_NOTES, erased=dict.fromkeys(AI_SESSION_NOTES)),),
+        expiry=dict.fromkeys(AI_SESSION_NOTES),
     )
 
     interview = models.OneToOneField(Interview, on_delete=models.CASCADE, related_name="session")
@@ -184,11 +209,13 @@ class InterviewSession(BaseModel):
         db_table = "interview_sessions"
         triggers = [
             # Every write raises the version, whichever path it takes (ORM, admin,
-            # bulk update, SQL), so a stale If-Match can never match again.
+            # bulk update, SQL), so a stale If-Match can never match again. An append
+            # moving last_activity_at alone is not a write of the state: it must not
+            # make the engine's next If-Match fail.
             pgtrigger.Trigger(
                 name="interview_sessions_bump_version",
                 when=pgtrigger.Before,
-                operation=pgtrigger.Update,
+                operation=pgtrigger.UpdateOf(*SESSION_STATE_COLUMNS),
                 func="NEW.version := OLD.version + 1; RETURN NEW;",
             ),
         ]
@@ -243,7 +270,12 @@ class InterviewMessage(BaseModel):
                 erased={"content_audio_url": None},
             ),
         ),
-        expiry={"content_text": EXPIRED_TEXT, "content_audio_url": None, "audio_metadata": None},
+        expiry={
+            "content_text": EXPIRED_TEXT,
+            "content_audio_url": None,
+            "audio_metadata": None,
+            "metadata": None,
+        },
     )
 
     # No index of its own: the unique (interview, sequence_number) index leads with it.
@@ -269,6 +301,12 @@ class InterviewMessage(BaseModel):
         null=True, blank=True, validators=[MinValueValidator(0)]
     )
     metadata = JSONDocumentField(null=True, blank=True)
+    schema_version = models.IntegerField(
+        default=1,
+        db_default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Version of the audio_metadata and metadata documents.",
+    )
     client_message_id = models.UUIDField(
         null=True, blank=True, help_text="Set by the client so a retried append is safe."
     )
@@ -276,6 +314,22 @@ class InterviewMessage(BaseModel):
     class Meta:
         db_table = "interview_messages"
         ordering = ["interview_id", "sequence_number"]
+        triggers = [
+            # Each message is the session's latest activity, in the insert's own
+            # statement: whatever inserts it (the append service, SQL), and no extra
+            # round trip on the hot path. Never backwards, and no write when it would
+            # not move (no new row version, no version bump: see SESSION_STATE_COLUMNS).
+            pgtrigger.Trigger(
+                name="interview_messages_session_activity",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                func=(
+                    'UPDATE "interview_sessions" SET "last_activity_at" = NEW."created_at"'
+                    ' WHERE "id" = NEW."session_id" AND "last_activity_at" < NEW."created_at";'
+                    " RETURN NULL;"
+                ),
+            ),
+        ]
         constraints = [
             # Gapless, duplicate-free transcripts; the index also serves ordered reads
             # (WHERE interview_id = ? AND sequence_number > ? ORDER BY sequence_number).
@@ -304,6 +358,7 @@ class InterviewMessage(BaseModel):
             at_least(
                 "response_time_seconds", 0, name="interview_messages_response_time_non_negative"
             ),
+            at_least("schema_version", 1, name="interview_messages_schema_version_positive"),
         ]
         indexes = [
             models.Index(fields=["session", "interview"], name="int_messages_session_idx"),
@@ -342,7 +397,13 @@ class AgentAction(BaseModel):
     Status = AgentActionStatus
 
     personal_data = PersonalData(
-        erasure=(Personal(AI_NOTES, erased={"input": None, "output": None}),)
+        erasure=(
+            Personal(AI_NOTES, erased={"input": None, "output": None, "rationale": ERASED_TEXT}),
+        ),
+        # The reason for an action stays past the retention period: it is the record of
+        # why the AI decided what it did, which the candidate may contest.
+        expiry={"input": None, "output": None},
+        kept=dict.fromkeys(("action", "ai_model"), ABOUT_THE_AI),
     )
     same_owner = (
         SameOwner(

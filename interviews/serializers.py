@@ -70,6 +70,7 @@ class InterviewMessageSerializer(PortalSerializer):
             "audio_metadata",
             "response_time_seconds",
             "metadata",
+            "schema_version",
             "client_message_id",
             *TIMESTAMP_FIELDS,
         ]

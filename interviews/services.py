@@ -92,7 +92,9 @@ def append_message(
     """Append a message to the transcript; return it and whether it is new.
 
     The server numbers messages 1, 2, 3 … A retried append (same
-    ``client_message_id``) returns the message stored the first time.
+    ``client_message_id``) returns the message stored the first time. The insert
+    moves the session's ``last_activity_at`` to the message's ``created_at`` (a
+    trigger, in the same statement); a retry writes nothing and moves nothing.
     """
     # Appends to one interview take turns on its row lock. Without it, two appends
     # could both read the same last number and write the same next one (or, with
@@ -141,8 +143,11 @@ def update_session(
     another writer. The database raises the version (trigger), and
     ``last_activity_at`` moves to now unless the caller sets it.
     """
-    changes.setdefault("last_activity_at", timezone.now())
-    changes["updated_at"] = timezone.now()
+    now = timezone.now()
+    changes.setdefault("last_activity_at", now)
+    # Naming updated_at makes even a write of no field (PATCH {}) a write of the
+    # state, which raises the version (SESSION_STATE_COLUMNS).
+    changes["updated_at"] = now
     rows = InterviewSession.objects.filter(pk=session.pk)
     if expected_version is not None:
         rows = rows.filter(version=expected_version)
@@ -157,11 +162,12 @@ def update_session(
 def erase_candidate_data(candidate: Candidate) -> None:
     """Interviews' part of erasing a candidate (privacy.services.erase_candidate).
 
-    Their answers, every audio link of their interviews, and the AI's notes on them
-    go. Interviews, questions, numbering and timings stay: the anonymous shell that
-    statistics need.
+    Their answers, every audio link of their interviews, the AI's notes on them and
+    staff's reasons for deleting their interviews go. Interviews, questions, numbering
+    and timings stay: the anonymous shell that statistics need.
     """
     interviews = Interview.all_objects.filter(candidate=candidate)
+    erase(interviews)
     erase(InterviewMessage.objects.filter(interview__in=interviews))
     erase(InterviewSession.objects.filter(interview__in=interviews))
     erase(AgentAction.objects.filter(Q(candidate=candidate) | Q(interview__in=interviews)))

@@ -1,4 +1,5 @@
-"""The erasure action on the candidates list: candidates' admin, plus erasure."""
+"""The privacy actions on the candidates list: candidates' admin, plus erasure and
+subject access (the export)."""
 
 from django.contrib import admin, messages
 from django.db import transaction
@@ -6,25 +7,7 @@ from django.db import transaction
 from candidates.admin import CandidateAdmin
 from candidates.models import Candidate
 from core import access
-from core.personal import declared
-from privacy import services
-
-#: What erasure keeps, for the confirmation page.
-KEPT = [
-    "an anonymous, deleted candidate record",
-    "interviews, the interviewer's questions, timings and scores, for statistics",
-]
-
-
-def erased_descriptions() -> list[str]:
-    """What erasure removes, as the models declare it (each kind named once)."""
-    descriptions = [
-        personal.description
-        for model in services.ERASED_MODELS
-        for personal in declared(model).erasure
-    ]
-    return list(dict.fromkeys(descriptions))
-
+from privacy import export, services
 
 admin.site.unregister(Candidate)
 
@@ -34,6 +17,7 @@ class ErasableCandidateAdmin(CandidateAdmin):
     actions = [*CandidateAdmin.actions]
     # Offered after restoring and before exporting.
     actions.insert(actions.index("export_csv"), "erase_selected")
+    actions.append("export_personal_data")
 
     def has_erase_permission(self, request):
         return access.may(request.user, "erase", Candidate)
@@ -59,6 +43,22 @@ class ErasableCandidateAdmin(CandidateAdmin):
             title="Erase personal data",
             explanation="Erasure cannot be undone.",
         )
-        response.context_data["removed"] = erased_descriptions()
-        response.context_data["kept"] = KEPT
+        response.context_data["removed"] = services.erased_descriptions()
+        response.context_data["kept"] = services.kept_descriptions()
         return response
+
+    def has_export_permission(self, request):
+        return access.may(request.user, "export", Candidate)
+
+    @admin.action(description="Export personal data (subject access)", permissions=["export"])
+    def export_personal_data(self, request, queryset):
+        # A subject access request is one person's: one file, the API's, per candidate.
+        selected = list(queryset[:2])
+        if len(selected) != 1:
+            self.message_user(
+                request,
+                "Select exactly one candidate to export: each export is one person's file.",
+                messages.ERROR,
+            )
+            return None
+        return export.response(selected[0])

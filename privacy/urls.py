@@ -1,9 +1,10 @@
 from rest_framework.routers import SimpleRouter
 
-from privacy.views import CandidateErasureViewSet
+from privacy.views import CandidatePrivacyViewSet
 
 router = SimpleRouter()
-# Named as the candidates' own routes are (candidate-erase): it acts on a candidate.
-router.register("candidates", CandidateErasureViewSet, basename="candidate")
+# Named as the candidates' own routes are (candidate-erase, candidate-export): they act
+# on a candidate.
+router.register("candidates", CandidatePrivacyViewSet, basename="candidate")
 
 urlpatterns = router.urls

@@ -55,22 +55,41 @@ def project_tables(*, events: bool = True) -> list[str]:
 OUR_TABLES = project_tables(events=False)
 
 
-def table_contents(conn: psycopg.Connection) -> dict[str, tuple[int, str]]:
+def table_columns(conn: psycopg.Connection) -> dict[str, list[str]]:
+    """The columns of every table of the public schema, in their order."""
+    columns: dict[str, list[str]] = {}
+    for table, column in conn.execute(
+        "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+        " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')"
+        " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
+    ).fetchall():
+        columns.setdefault(table, []).append(column)
+    return columns
+
+
+def table_contents(
+    conn: psycopg.Connection, columns: dict[str, list[str]] | None = None
+) -> dict[str, tuple[int, str]]:
     """Row count and a digest of every row, for every table of the public schema.
 
     Rows are ordered by their own text, which needs no primary key and orders equal
-    sets of rows alike; sequences are included with their position.
+    sets of rows alike; sequences are included with their position. With ``columns``
+    (from :func:`table_columns`), a table's rows are read in those columns only: the
+    rows of an older schema, compared after a migration has added columns.
     """
     tables = conn.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
     ).fetchall()
     contents = {}
     for (table,) in tables:
+        row = SQL("t")
+        if columns is not None and table in columns:
+            row = SQL("ROW({})").format(SQL(", ").join(Identifier("t", c) for c in columns[table]))
         contents[table] = conn.execute(
             SQL(
-                "SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '')"
-                " FROM {} t"
-            ).format(Identifier(table))
+                "SELECT count(*), coalesce(md5(string_agg({row}::text, '|' ORDER BY {row}::text)),"
+                " '') FROM {table} t"
+            ).format(row=row, table=Identifier(table))
         ).fetchone()
     sequences = conn.execute(
         "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename"

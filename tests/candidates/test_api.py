@@ -1043,7 +1043,7 @@ def test_put_replaces_a_resume(admin_api, resume):
         parsing_status="completed",
         parsed_at="2024-05-01T10:00:00Z",
         parsed_data={"skills": ["python"], "years": 12},
-        schema_version=2,
+        schema_version=1,
     )
 
     response = admin_api.put(resume_url(resume), payload, format="json")

@@ -381,6 +381,7 @@ ALL_ACTIONS = {
         "restore_selected",
         "erase_selected",
         "export_csv",
+        "export_personal_data",
     ],
     "candidates/resume": ["soft_delete_selected", "restore_selected"],
     "interviews/interview": [

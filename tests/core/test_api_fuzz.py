@@ -155,7 +155,8 @@ INTERVIEW_FIELDS = [
 ]  # fmt: skip
 MESSAGE_FIELDS = [
     "message_type", "content_text", "content_audio_url", "audio_duration_seconds",
-    "audio_metadata", "response_time_seconds", "metadata", "client_message_id",
+    "audio_metadata", "response_time_seconds", "metadata", "schema_version",
+    "client_message_id",
 ]  # fmt: skip
 SESSION_FIELDS = [
     "conversation_memory", "current_difficulty_level", "questions_asked_count",

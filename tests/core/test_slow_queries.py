@@ -15,6 +15,7 @@ from core.logs import JSONFormatter
 SLOW_LOGGER = "core.db.slow_query"
 # A parameter value that must never reach the log: it stands for a candidate's data.
 PARAMETER = "grace.hopper@example.com"
+ROOT_PASSWORD = "correct-horse-9"  # pragma: allowlist secret
 
 
 @pytest.fixture
@@ -121,14 +122,14 @@ def test_a_connection_first_opened_inside_the_audit_context_outlives_it(transact
     """A threaded server gives each request a new thread, so a new connection, first
     opened inside the audit trail's context (HistoryMiddleware). When the context
     ends, the session is still saved after it: the login must not fail there."""
-    User.objects.create_superuser("root", "root@example.com", "correct-horse-9")
+    User.objects.create_superuser("root", "root@example.com", ROOT_PASSWORD)
     outcome = {}
 
     def log_in() -> None:
         try:
             outcome["response"] = Client().post(
                 "/admin/login/",
-                {"username": "root", "password": "correct-horse-9", "next": "/admin/"},
+                {"username": "root", "password": ROOT_PASSWORD, "next": "/admin/"},
             )
         finally:
             connections.close_all()

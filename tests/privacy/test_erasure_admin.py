@@ -26,21 +26,30 @@ class TestErase:
         assert page.status_code == 200
         assert page.context["title"] == "Erase personal data"
         assert "<p>Erasure cannot be undone.</p>" in page.text
+        # What the models declare (core/personal.py), each kind named once.
         assert (
             '<ul class="removed">'
             "<li>name, email address and phone number (also from the change history)</li>"
             "<li>their login: it is deactivated and its API tokens deleted</li>"
+            "<li>the reasons staff gave for deleting their records</li>"
             "<li>resume links and parsed resumes</li>"
+            "<li>the AI&#x27;s working memory, its inputs and outputs and its reasons about "
+            "them</li>"
             "<li>the candidate&#x27;s answers in interview transcripts "
             "(replaced by [erased])</li>"
             "<li>every audio recording link of their interviews</li>"
-            "<li>the AI&#x27;s working memory and its inputs and outputs about them</li></ul>"
+            "<li>the AI&#x27;s reasoning about them (strengths, weaknesses, integrity flags, "
+            "recommended actions) and the reviewer&#x27;s notes</li></ul>"
         ) in page.text
         assert (
             '<ul class="kept">'
             "<li>an anonymous, deleted candidate record</li>"
-            "<li>interviews, the interviewer&#x27;s questions, timings and scores, "
-            "for statistics</li></ul>"
+            "<li>their interviews: the interviewer&#x27;s questions, the numbering, timings "
+            "and status</li>"
+            "<li>the anonymous profile (role, level, skills, time zone), for statistics</li>"
+            "<li>what the AI did and with which model: not about the candidate</li>"
+            "<li>scores by skill and level, anonymous once the candidate is erased, for "
+            "statistics</li></ul>"
         ) in page.text
         assert_confirms(page, "erase_selected", "Erase personal data", [candidate, other_candidate])
         assert Candidate.objects.get(pk=candidate.pk).full_name == "Ada Lovelace"

@@ -57,7 +57,9 @@ def erasable(candidate, candidate_api, resume, interview_in_progress, message, a
         content_audio_url="https://audio.example.com/a1.ogg",
     )
     InterviewSession.objects.filter(interview=interview_in_progress).update(
-        conversation_memory={"notes": "Ada Lovelace, lives in London, knows generators"}
+        conversation_memory={"notes": "Ada Lovelace, lives in London, knows generators"},
+        skill_boundaries_identified={"python": "Ada stops at metaclasses"},
+        progression_state={"next": "ask Ada about London's tube map"},
     )
     InterviewMessage.objects.filter(sequence_number=2).update(
         metadata={"said": "my home in London"}, audio_metadata={"speaker": "Ada"}
@@ -74,6 +76,7 @@ def erasable(candidate, candidate_api, resume, interview_in_progress, message, a
         status="succeeded",
         input={"resume": "Augusta Ada King, London"},
         output={"skills": ["python"]},
+        rationale="Parsed Ada's resume",
     )
     baker.make(
         AgentAction,
@@ -83,7 +86,25 @@ def erasable(candidate, candidate_api, resume, interview_in_progress, message, a
         status="succeeded",
         input={"answer": "at Ada's home in London"},
         output={"score": 80},
+        rationale="Ada named her home town",
     )
+    AssessmentResult.objects.filter(pk=assessment.pk).update(
+        strengths=["Ada explains generators clearly"],
+        weaknesses=["Ada hesitates on metaclasses"],
+        integrity_flags=["Ada looked away twice"],
+        ai_reasoning={"summary": "Ada Lovelace is a strong backend engineer"},
+        recommended_actions=["Invite Ada to the final round"],
+        review_notes="Met Ada in London before",
+        deletion_reason="Ada asked for a second assessment",
+    )
+    Interview.all_objects.filter(pk=interview_in_progress.pk).update(
+        deletion_reason="Ada's interview was booked twice"
+    )
+    Resume.all_objects.filter(file_name="ada-old.pdf").update(
+        deletion_reason="Ada sent a newer resume"
+    )
+    Candidate.all_objects.filter(pk=candidate.pk).update(deletion_reason="Ada asked to be removed")
+    candidate.refresh_from_db()
     return candidate
 
 
@@ -110,8 +131,11 @@ def test_erase_removes_the_candidates_personal_data(admin_api, admin_user, erasa
     assert response.json()["email"] == stored.email
 
 
-def test_erasing_a_deleted_candidate_keeps_the_first_deletion(admin_api, erasable):
-    erasable.soft_delete(reason="asked to leave")
+def test_erasing_a_deleted_candidate_keeps_the_first_deletion_but_not_its_reason(
+    admin_api, erasable
+):
+    """When and by whom stay; the reason is staff's words about the person, and goes."""
+    erasable.soft_delete(reason="Ada asked to leave")
     deleted_at = Candidate.all_objects.get(pk=erasable.pk).deleted_at
 
     assert admin_api.post(candidate_url(erasable, "erase")).status_code == 200
@@ -121,7 +145,7 @@ def test_erasing_a_deleted_candidate_keeps_the_first_deletion(admin_api, erasabl
     assert (stored.deleted_at, stored.deleted_by, stored.deletion_reason) == (
         deleted_at,
         None,
-        "asked to leave",
+        "erased",
     )
 
 

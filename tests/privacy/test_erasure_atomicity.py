@@ -1,10 +1,16 @@
 """Erasure is all or nothing: a step failing part-way erases nothing, in the API or the admin."""
 
+from decimal import Decimal
+
 import pytest
+from axes.models import AccessAttempt
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from knox.models import AuthToken
 from model_bakery import baker
 
+from assessments.models import AssessmentResult
 from candidates.models import Candidate, Resume
 from core.admin import REFUSED_MESSAGE
 from interviews import services
@@ -76,6 +82,23 @@ def give_personal_data(candidate: Candidate) -> str:
             input={"resume": resume.parsed_data},
             output={"question": "What does the GIL protect?"},
         )
+    baker.make(
+        AssessmentResult,
+        interview=interview,
+        overall_score=Decimal("70.00"),
+        skill_scores={"python": {"score": 70}},
+        ai_reasoning={"summary": f"{candidate.full_name} knows the GIL"},
+    )
+    # What Django's admin and the login protection keep about them.
+    LogEntry.objects.create(
+        user=User.objects.get_or_create(username="editor", is_staff=True)[0],
+        content_type=ContentType.objects.get_for_model(Candidate),
+        object_id=str(candidate.pk),
+        object_repr=str(candidate),
+        action_flag=CHANGE,
+        change_message="[]",
+    )
+    baker.make(AccessAttempt, username=candidate.email, failures_since_start=1)
     return AuthToken.objects.create(user=candidate.user)[1]
 
 
@@ -99,8 +122,13 @@ class TestErasure:
             "NEW.content_audio_url IS NULL AND OLD.content_audio_url IS NOT NULL",
             id="audio links",
         ),
+        pytest.param("interviews", "UPDATE", None, id="deletion reasons"),
         pytest.param("interview_sessions", "UPDATE", None, id="ai memory"),
-        pytest.param("agent_actions", "UPDATE", None, id="ai notes (last step)"),
+        pytest.param("agent_actions", "UPDATE", None, id="ai notes"),
+        pytest.param("assessment_results", "UPDATE", None, id="ai judgements"),
+        pytest.param("assessment_result_events", "UPDATE", None, id="their history"),
+        pytest.param("django_admin_log", "UPDATE", None, id="admin log"),
+        pytest.param("axes_accessattempt", "DELETE", None, id="failed logins (last step)"),
     ]
 
     @pytest.mark.parametrize(("table", "on", "when"), STEPS)
@@ -123,11 +151,9 @@ class TestErasure:
         for person in (candidate, other_candidate):
             give_personal_data(person)
         before = Snapshot()
-        # Both hold as many agent actions: the next row after one candidate's is the
-        # second candidate's, at the last step of their erasure.
-        second = AgentAction.objects.filter(candidate=candidate).count() + 1
-
-        with failing_write("agent_actions", "UPDATE", nth=second):
+        # Each holds one failed login: the second deletion is the second candidate's, at
+        # the last step of their erasure.
+        with failing_write("axes_accessattempt", "DELETE", nth=2):
             response = admin_client.post(
                 CHANGELIST,
                 {

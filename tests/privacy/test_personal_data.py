@@ -1,43 +1,93 @@
-"""Erasure and retention do what the models declare (``personal_data``), field by field."""
+"""Erasure and retention do what the models declare (``personal_data``), field by field,
+and every field that could hold personal data is declared one way or the other."""
 
 import io
 from datetime import timedelta
 
+import pghistory.models
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.db import models
+from django.test.utils import isolate_apps
 from django.utils import timezone
 
+from assessments.models import AssessmentResult
 from candidates.models import Candidate, Resume
-from core.personal import declared, erased_values
+from core.personal import PersonalData, declared, erased_values, undeclared_fields
 from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
-from privacy.services import ERASED_MODELS
+from privacy.services import domain_models, erased_models, expiring_models
 from tests.privacy.test_erasure_api import erasable  # noqa: F401 - a fixture
 
 #: How to find a candidate's rows of each model erasure reaches.
 OWNED_THROUGH = {
     Candidate: "pk",
     Resume: "candidate",
-    InterviewMessage: "interview__candidate",
+    Interview: "candidate",
     InterviewSession: "interview__candidate",
+    InterviewMessage: "interview__candidate",
     AgentAction: "candidate",
+    AssessmentResult: "interview__candidate",
 }
 
 
+def project_models() -> list:
+    """Every model of the project's own apps, audit-history tables aside (they copy
+    the tracked model's fields, and erasure reaches them through its declaration)."""
+    return [
+        model
+        for model in apps.get_models()
+        if model.__module__.split(".")[0]
+        in {"core", "candidates", "interviews", "assessments", "privacy", "ops"}
+        and not issubclass(model, pghistory.models.Event)
+    ]
+
+
+def test_every_field_that_could_hold_personal_data_is_declared():
+    assert {model.__name__: undeclared_fields(model) for model in project_models()} == {
+        model.__name__: set() for model in project_models()
+    }
+
+
+@isolate_apps("candidates")
+def test_a_new_text_json_url_or_file_field_must_be_declared():
+    class Note(models.Model):  # noqa: DJ008 - never shown
+        body = models.TextField()
+        link = models.URLField()
+        document = models.JSONField()
+        attachment = models.FileField()
+        tags = models.JSONField()
+        labels = models.CharField(max_length=10, choices=[("a", "A")])  # A fixed set.
+        count = models.IntegerField()
+
+        personal_data = PersonalData(kept={"tags": "what the note is filed under"})
+
+        class Meta:
+            app_label = "candidates"
+
+    assert undeclared_fields(Note) == {"body", "link", "document", "attachment"}
+
+
+def test_every_declared_field_exists():
+    for model in project_models():
+        names = {f.name for f in model._meta.concrete_fields}
+        assert declared(model).fields() <= names, model
+
+
+def test_the_domain_models_are_every_model_holding_candidates_data():
+    assert set(domain_models()) == {model for model in project_models() if declared(model).fields()}
+    assert set(erased_models()) == set(OWNED_THROUGH)
+    assert set(expiring_models()) == {InterviewSession, InterviewMessage, AgentAction}
+
+
 def _rows(model, candidate):
-    manager = getattr(model, "all_objects", model.objects)
-    return manager.filter(**{OWNED_THROUGH[model]: candidate.pk})
-
-
-def test_every_model_that_declares_personal_data_is_erased():
-    declaring = {model for model in apps.get_models() if declared(model).erasure}
-    assert declaring == set(ERASED_MODELS) == set(OWNED_THROUGH)
+    return model._base_manager.filter(**{OWNED_THROUGH[model]: candidate.pk})
 
 
 @pytest.mark.django_db
 def test_erasure_writes_what_each_model_declares(admin_api, erasable):  # noqa: F811
     declarations = [
-        (model, personal) for model in ERASED_MODELS for personal in declared(model).erasure
+        (model, personal) for model in erased_models() for personal in declared(model).erasure
     ]
     before = {}
     for model, personal in declarations:
@@ -65,18 +115,25 @@ def test_erasure_writes_what_each_model_declares(admin_api, erasable):  # noqa: 
 
 
 @pytest.mark.django_db
-def test_the_retention_purge_writes_what_messages_declare(interview_in_progress, message):
-    InterviewMessage.objects.filter(pk=message.pk).update(
-        content_audio_url="https://audio.example.com/q.ogg", audio_metadata={"codec": "opus"}
-    )
+def test_the_retention_purge_writes_what_each_model_declares(erasable):  # noqa: F811
+    interview = Interview.objects.get(candidate=erasable)
     ended = timezone.now() - timedelta(days=40)
-    Interview.objects.filter(pk=interview_in_progress.pk).update(
+    Interview.objects.filter(pk=interview.pk).update(
         status="completed", started_at=ended - timedelta(hours=1), completed_at=ended
     )
-    expiry = declared(InterviewMessage).expiry
-    assert expiry  # Messages expire.
+    expiring = {
+        model: model._base_manager.filter(interview=interview) for model in expiring_models()
+    }
+    before = {model: list(rows.values()) for model, rows in expiring.items()}
 
     call_command("purge_expired", "--days", "30", stdout=io.StringIO())
 
-    message.refresh_from_db()
-    assert {name: getattr(message, name) for name in expiry} == dict(expiry)
+    for model, rows in expiring.items():
+        expiry = declared(model).expiry
+        after = list(rows.values(*expiry))
+        assert after, model  # The fixture holds rows of every kind.
+        assert after == [dict(expiry)] * len(after), model
+        # Every declared field held something before, so the purge changed each one.
+        assert all(
+            any(row[name] != value for row in before[model]) for name, value in expiry.items()
+        ), model

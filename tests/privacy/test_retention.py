@@ -19,6 +19,11 @@ def _purge(*args) -> str:
     return out.getvalue()
 
 
+def summary(output: str) -> str:
+    """The command's last line: what it did, after the progress of each batch."""
+    return output.splitlines()[-1]
+
+
 def _finished(candidate, *, days_ago: int, messages: int = 2) -> Interview:
     interview = services.start_interview(
         services.create_interview(candidate=candidate, role_type="python")
@@ -65,8 +70,9 @@ def test_transcripts_past_the_retention_period_are_erased(settings, old_and_new,
     output = _purge()
 
     assert re.fullmatch(
-        r"Purged 2 messages of 1 interviews finished before \d{4}-\d\d-\d\d \d\d:\d\d UTC "
-        r"\(retention: 365 days\)\.\n",
+        r"  interview messages: 2 of 2\n"
+        r"Purged 0 interview sessions, 2 interview messages, 0 agent actions of 1 interviews "
+        r"finished before \d{4}-\d\d-\d\d \d\d:\d\d UTC \(retention: 365 days\)\.\n",
         output,
     )
     for message in old.messages.all():
@@ -93,7 +99,7 @@ def test_soft_deleted_interviews_are_purged_too(settings, old_and_new):
     old, _new = old_and_new
     old.soft_delete(reason="duplicate")
 
-    assert _purge().startswith("Purged 2 messages of 1 interviews")
+    assert summary(_purge()).startswith("Purged 0 interview sessions, 2 interview messages")
 
     assert {m.content_text for m in InterviewMessage.objects.filter(interview=old)} == {
         EXPIRED_TEXT
@@ -103,7 +109,9 @@ def test_soft_deleted_interviews_are_purged_too(settings, old_and_new):
 def test_running_again_purges_nothing_new(settings, old_and_new):
     settings.TRANSCRIPT_RETENTION_DAYS = 365
     _purge()
-    assert "Purged 0 messages of 0 interviews" in _purge()
+    assert summary(_purge()).startswith(
+        "Purged 0 interview sessions, 0 interview messages, 0 agent actions of 0 interviews"
+    )
 
 
 def test_a_dry_run_changes_nothing(settings, old_and_new):
@@ -111,7 +119,9 @@ def test_a_dry_run_changes_nothing(settings, old_and_new):
 
     output = _purge("--dry-run")
 
-    assert "Would purge 2 messages of 1 interviews" in output
+    assert output.startswith(
+        "Would purge 0 interview sessions, 2 interview messages, 0 agent actions of 1 interviews"
+    )  # Counted, not done: no progress lines.
     assert not InterviewMessage.objects.filter(content_text=EXPIRED_TEXT).exists()
 
 
@@ -124,7 +134,9 @@ def test_unfinished_interviews_are_never_purged(settings, candidate, message):
         started_at=long_ago, completed_at=long_ago
     )
 
-    assert _purge().startswith("Purged 0 messages of 0 interviews")
+    assert summary(_purge()).startswith(
+        "Purged 0 interview sessions, 0 interview messages, 0 agent actions of 0 interviews"
+    )
 
     assert InterviewMessage.objects.get(pk=message.pk).content_text == message.content_text
 
@@ -136,7 +148,7 @@ def test_messages_without_audio_are_purged_too(settings, candidate):
         content_audio_url=None, audio_metadata=None
     )
 
-    assert _purge().startswith("Purged 2 messages of 1 interviews")
+    assert summary(_purge()).startswith("Purged 0 interview sessions, 2 interview messages")
 
     assert set(interview.messages.values_list("content_text", flat=True)) == {EXPIRED_TEXT}
 
@@ -146,17 +158,30 @@ def test_a_message_purged_but_for_its_audio_loses_the_audio(settings, candidate)
     interview = _finished(candidate, days_ago=40, messages=1)
     InterviewMessage.objects.filter(interview=interview).update(content_text=EXPIRED_TEXT)
 
-    assert _purge().startswith("Purged 1 messages of 1 interviews")
+    assert summary(_purge()).startswith("Purged 0 interview sessions, 1 interview messages")
 
     assert interview.messages.get().content_audio_url is None
 
 
 def test_days_on_the_command_line_override_the_setting(settings, old_and_new):
     settings.TRANSCRIPT_RETENTION_DAYS = None
-    assert "Purged 4 messages of 2 interviews" in _purge("--days", "5")
+    assert summary(_purge("--days", "5")).startswith(
+        "Purged 0 interview sessions, 4 interview messages, 0 agent actions of 2 interviews"
+    )
 
 
 def test_a_negative_period_is_refused(settings, db):
     with pytest.raises(CommandError) as refused:
         _purge("--days", "-1")
     assert str(refused.value) == "The retention period cannot be negative."
+
+
+@pytest.mark.parametrize("size", ["0", "-5"])
+def test_a_batch_size_below_one_is_refused_and_nothing_is_purged(settings, old_and_new, size):
+    settings.TRANSCRIPT_RETENTION_DAYS = 5
+    with pytest.raises(CommandError) as refused:
+        _purge("--batch-size", size)
+    assert str(refused.value) == "--batch-size must be 1 or more."
+    assert summary(_purge("--dry-run")).startswith(
+        "Would purge 0 interview sessions, 4 interview messages, 0 agent actions of 2 interviews"
+    )
