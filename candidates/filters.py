@@ -1,4 +1,5 @@
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django_filters import rest_framework as filters
 
 from candidates.models import Candidate, Resume
@@ -28,9 +29,11 @@ class CandidateFilter(filters.FilterSet):
         fields = []
 
     def filter_email(self, queryset, name, value):
-        # The field lower-cases (and strips) the address in every lookup, as it does
-        # on save: an exact match is case-insensitive.
-        return queryset.filter(email=value)
+        # Addresses are stored lower-cased, and the field lower-cases (and strips) the
+        # value it is compared with. Comparing lower(email) lets the unique index on
+        # lower(email) find the row; the bare column has no index of its own.
+        address = Candidate._meta.get_field("email").get_prep_value(value)
+        return queryset.alias(email_lower=Lower("email")).filter(email_lower=address)
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(Q(full_name__icontains=value) | Q(email__icontains=value))

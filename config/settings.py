@@ -181,7 +181,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # is checked (Login protection, below).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with permissions read in one query (every API request reads them).
+    "core.backends.PermissionsInOneQueryBackend",
 ]
 
 # API tokens (django-rest-knox): the database keeps only a digest of each token, and a

@@ -68,9 +68,16 @@ def own_candidate(user):
         return None
     if not hasattr(user, "_own_candidate"):
         # The candidate model, reached through its link to the login: the floor
-        # imports no domain app. Its default manager leaves soft-deleted rows out.
-        candidate_model = user._meta.get_field("candidate").related_model
-        user._own_candidate = candidate_model.objects.filter(user=user).first()
+        # imports no domain app.
+        link = user._meta.get_field("candidate")
+        if link.is_cached(user):
+            # Read with the login (the token check's select_related), deleted or not:
+            # only a live one counts, as the default manager below would have it.
+            linked = link.get_cached_value(user)
+            user._own_candidate = linked if linked and linked.deleted_at is None else None
+        else:
+            # The default manager leaves soft-deleted rows out.
+            user._own_candidate = link.related_model.objects.filter(user=user).first()
     return user._own_candidate
 
 

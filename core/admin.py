@@ -5,12 +5,10 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.paginator import Paginator
-from django.db import DataError, IntegrityError, connection, models, transaction
+from django.db import DataError, IntegrityError, models, transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.admin import AuthTokenCreateForm
@@ -20,6 +18,7 @@ from knox.settings import knox_settings
 from core import schemas
 from core.json import MAX_DEPTH, depth_exceeds
 from core.models import DELETION_FIELDS, TIMESTAMP_FIELDS
+from core.pagination import AdminPaginator
 
 #: Writes the database refuses: a uniqueness or consistency rule broken by a change
 #: made meanwhile, or a value it cannot store. The API answers 409 / 400; the admin
@@ -30,37 +29,6 @@ REFUSED_MESSAGE = (
     "meanwhile broke one of its rules, or a value cannot be stored as given). "
     "Reload the page and try again."
 )
-
-#: Below this many rows a list page counts exactly; above it, an unfiltered list
-#: uses PostgreSQL's own estimate and a filtered one counts at most this far.
-EXACT_COUNT_LIMIT = 10_000
-
-
-class EstimatedCountPaginator(Paginator):
-    """A paginator that never runs COUNT(*) over a whole large table.
-
-    COUNT(*) reads every row; on a million-row table that is seconds per list page.
-    The planner's row estimate (pg_class.reltuples, kept fresh by autovacuum) is
-    good enough to draw page links for an unfiltered list; a filtered list counts at
-    most EXACT_COUNT_LIMIT + 1 rows.
-    """
-
-    @cached_property
-    def count(self):
-        query = self.object_list.query
-        if not query.where:
-            estimate = _estimated_rows(self.object_list.model._meta.db_table)
-            if estimate > EXACT_COUNT_LIMIT:
-                return estimate
-        capped = self.object_list.order_by()[: EXACT_COUNT_LIMIT + 1].count()
-        return capped
-
-
-def _estimated_rows(table: str) -> int:
-    """PostgreSQL's estimate; -1 for a table never analysed (then the list counts)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-        return cursor.fetchone()[0]
 
 
 def pretty_json(value) -> str:
@@ -124,7 +92,7 @@ class PortalModelAdmin(admin.ModelAdmin):
     """Lists that stay fast on large tables; JSON that reads well and follows its schema."""
 
     form = DocumentsForm
-    paginator = EstimatedCountPaginator
+    paginator = AdminPaginator
     show_full_result_count = False
     list_per_page = 50
     formfield_overrides = {

@@ -19,6 +19,7 @@ from rest_framework.settings import api_settings
 
 from core import access, schemas
 from core.models import DELETION_FIELDS
+from core.pagination import ApiPaginator
 
 #: Route lookups accept UUIDs only, so /candidates/not-a-uuid/ is a plain 404.
 UUID_LOOKUP = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -52,7 +53,17 @@ class PortalPermission(permissions.BasePermission):
 
 
 class Pagination(pagination.PageNumberPagination):
-    """``?page=`` and ``?page_size=`` (default 50, at most 200)."""
+    """``?page=`` and ``?page_size=`` (default 50, at most 200); ``count`` exact up to
+    core.pagination.EXACT_COUNT_LIMIT rows, PostgreSQL's estimate beyond."""
+
+    django_paginator_class = ApiPaginator
+
+    def get_next_link(self):
+        # Above the exact limit the count is an estimate, which may promise pages that
+        # hold nothing: a page that is not full is the last, whatever the count says.
+        if len(self.page.object_list) < self.page.paginator.per_page:
+            return None
+        return super().get_next_link()
 
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -172,6 +183,90 @@ class PortalSerializer(serializers.ModelSerializer):
             for name in self.staff_only_fields:
                 fields.pop(name, None)
         return fields
+
+
+class RowsRepresentation:
+    """A model serializer's representation, made from ``.values()`` rows.
+
+    On a long list, building a model instance per row and walking DRF's field
+    machinery over it is most of the request's time. Each value is formatted as the
+    serializer's own field formats it (and left as it is where that formatting gives
+    back the value the database driver returned: text, integers, booleans, JSON), so
+    the JSON is the serializer's. Only plain and primary-key fields can be read this
+    way; anything else is refused when the representation is built.
+    """
+
+    def __init__(self, serializer: serializers.ModelSerializer):
+        opts = serializer.Meta.model._meta
+        self.columns = []
+        for name, field in serializer.fields.items():
+            if isinstance(field, relations.PrimaryKeyRelatedField):
+                pk_field = field.pk_field
+                represent = pk_field.to_representation if pk_field else None
+            elif isinstance(field, _NEED_AN_INSTANCE):
+                raise TypeError(f"{name}: only plain and primary-key fields can be read as rows")
+            elif _formats_as_it_is(field):
+                represent = None
+            else:
+                represent = field.to_representation
+            self.columns.append((name, opts.get_field(field.source).attname, represent))
+
+    @classmethod
+    def for_view(cls, view) -> "RowsRepresentation":
+        """The representation of ``view``'s serializer, built once per process for each
+        set of fields a caller may see (PortalSerializer.get_fields)."""
+        key = (type(view), access.sees_deleted(view.request.user))
+        if key not in _BUILT:
+            _BUILT[key] = cls(view.get_serializer())
+        return _BUILT[key]
+
+    @property
+    def attnames(self) -> list[str]:
+        """The columns to read (``.values(*attnames)``)."""
+        return [attname for _name, attname, _represent in self.columns]
+
+    def __call__(self, rows) -> list[dict]:
+        columns = self.columns
+        return [
+            {
+                name: value
+                if (value := row[attname]) is None or represent is None
+                # (DRF writes None as null without asking the field.)
+                else represent(value)
+                for name, attname, represent in columns
+            }
+            for row in rows
+        ]
+
+
+_BUILT: dict = {}
+
+#: Fields that read more than a column of the row: related objects, nested serializers,
+#: methods.
+_NEED_AN_INSTANCE = (
+    relations.RelatedField,
+    serializers.BaseSerializer,
+    serializers.SerializerMethodField,
+)
+
+#: Fields whose to_representation gives back a value of the type psycopg returns
+#: for their column unchanged: str(text), int(integer), a bool, a decoded JSON document.
+_UNCHANGED = {
+    serializers.CharField: serializers.CharField.to_representation,
+    serializers.IntegerField: serializers.IntegerField.to_representation,
+    serializers.BooleanField: serializers.BooleanField.to_representation,
+}
+
+
+def _formats_as_it_is(field) -> bool:
+    if isinstance(field, serializers.JSONField):
+        return not field.binary and type(field).to_representation is (
+            serializers.JSONField.to_representation
+        )
+    return any(
+        isinstance(field, base) and type(field).to_representation is unchanged
+        for base, unchanged in _UNCHANGED.items()
+    )
 
 
 class ModelCleanMixin:

@@ -6,6 +6,7 @@ present them through core.authentication.
 """
 
 from django.contrib.auth import authenticate, user_logged_in
+from django.utils import timezone
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -93,6 +94,9 @@ class ObtainTokenView(generics.GenericAPIView):
             raise exceptions.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: [BAD_CREDENTIALS]}, code="authorization"
             )
+        # The login's expired tokens go when it gets a new one (requests that present
+        # one delete it too): the token check itself reads only the token presented.
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user=user)
         # A successful login: axes forgets this username's failures at this address.
         user_logged_in.send(sender=type(user), request=request, user=user)

@@ -1,5 +1,7 @@
 """Writes to interviews that are more than a save()."""
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -87,9 +89,14 @@ class StaleSession(Exception):
 
 @transaction.atomic
 def append_message(
-    interview: Interview, *, client_message_id=None, **fields
+    interview: Interview | Any, *, among=None, client_message_id=None, **fields
 ) -> tuple[InterviewMessage, bool]:
     """Append a message to the transcript; return it and whether it is new.
+
+    ``interview`` is an interview or its primary key; ``among`` (by default every
+    live interview) is where it is looked for: the interviews the caller may see, so
+    that finding and locking it is one query. One it does not hold raises
+    ``Interview.DoesNotExist``.
 
     The server numbers messages 1, 2, 3 … A retried append (same
     ``client_message_id``) returns the message stored the first time. The insert
@@ -102,10 +109,11 @@ def append_message(
     # commit between our status check and our insert. FOR NO KEY UPDATE conflicts
     # with both and with the status moves' FOR UPDATE, yet not with inserts of other
     # rows that merely reference the interview.
+    rows = Interview.objects.all() if among is None else among
     locked = (
-        Interview.objects.select_for_update(no_key=True, of=("self",))
+        rows.select_for_update(no_key=True, of=("self",))
         .select_related("session")
-        .get(pk=interview.pk)
+        .get(pk=getattr(interview, "pk", interview))
     )
     if client_message_id is not None:
         original = InterviewMessage.objects.filter(

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +19,7 @@ from core.api import (
     UUID_LOOKUP,
     Conflict,
     PreconditionFailed,
+    RowsRepresentation,
 )
 from core.openapi import CONFLICT, DETAIL, ERRORS, documented_crud
 from core.viewsets import SoftDeleteModelViewSet
@@ -176,15 +178,21 @@ class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering_fields = ["sequence_number", "created_at", "updated_at"]
     ordering = ["sequence_number"]
 
+    def _visible_interviews(self):
+        return access.visible(self.request.user, Interview.objects.all())
+
     @cached_property
     def interview(self):
-        return get_object_or_404(
-            access.visible(self.request.user, Interview.objects.all()),
-            pk=self.kwargs["interview_id"],
-        )
+        return get_object_or_404(self._visible_interviews(), pk=self.kwargs["interview_id"])
 
     def get_queryset(self):
         return InterviewMessage.objects.filter(interview=self.interview)
+
+    def list(self, request, interview_id):
+        # The hot read of a live interview: rows, not model instances (RowsRepresentation).
+        as_json = RowsRepresentation.for_view(self)
+        rows = self.filter_queryset(self.get_queryset()).values(*as_json.attnames)
+        return self.get_paginated_response(as_json(self.paginate_queryset(rows)))
 
     def create(self, request, interview_id):
         serializer = self.get_serializer(data=request.data)
@@ -194,7 +202,12 @@ class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             request, fields.get("client_message_id")
         )
         try:
-            message, created = services.append_message(self.interview, **fields)
+            # Found among the caller's interviews and locked in one query.
+            message, created = services.append_message(
+                interview_id, among=self._visible_interviews(), **fields
+            )
+        except Interview.DoesNotExist as error:
+            raise Http404 from error
         except services.InterviewNotInProgress as error:
             raise Conflict(str(error)) from error
         return Response(

@@ -76,3 +76,11 @@ def test_assessment_json_filters_use_the_gin_index(many_assessments, query, inde
 def test_candidate_skills_filter_uses_the_gin_index(many_assessments):
     queryset = _filtered(CandidateFilter, Candidate.all_objects.all(), "skills=python,sql")
     assert "candidates_skills_gin" in _plan(queryset.values("id"))
+
+
+def test_candidate_email_filter_uses_the_lower_email_index(many_assessments):
+    """?email= compares lower(email), which the unique index holds: a lookup, not a
+    scan of every candidate (twice per request: the page and its count)."""
+    queryset = _filtered(CandidateFilter, Candidate.objects.all(), "email=C7@Example.COM")
+    assert list(queryset.values_list("email", flat=True)) == ["c7@example.com"]
+    assert "candidates_email_ci_unique" in _plan(queryset.values("id"))

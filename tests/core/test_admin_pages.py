@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from model_bakery import baker
 
 from assessments.models import AssessmentResult
-from core import admin as portal_admin
+from core import pagination
 from interviews import services
 from interviews.models import AgentAction, InterviewMessage, InterviewSession
 
@@ -178,7 +178,7 @@ def test_large_unfiltered_lists_do_not_count_every_row(
     _add_rows(everything, 20)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE candidates")
-    monkeypatch.setattr(portal_admin, "EXACT_COUNT_LIMIT", 5)
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 5)
 
     from django.test.utils import CaptureQueriesContext
 
@@ -272,7 +272,7 @@ def _count_queries(queries) -> list[str]:
 def test_the_estimate_is_used_only_above_the_limit(
     admin_client, everything, monkeypatch, estimate, counted
 ):
-    monkeypatch.setattr(portal_admin, "EXACT_COUNT_LIMIT", 5)
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 5)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE pg_class SET reltuples = %s WHERE oid = 'candidates'::regclass", [estimate]
@@ -287,7 +287,7 @@ def test_the_estimate_is_used_only_above_the_limit(
 
 
 def test_a_filtered_list_counts_one_past_the_limit(admin_client, everything, monkeypatch):
-    monkeypatch.setattr(portal_admin, "EXACT_COUNT_LIMIT", 5)
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 5)
     _add_rows(everything, 9)
 
     page = admin_client.get("/admin/candidates/candidate/?deleted=no").text

@@ -244,6 +244,66 @@ class TestPresenting:
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == "Token"
 
+    def test_issuing_a_token_deletes_the_logins_expired_ones_only(self, api_client, login):
+        _status, first = issue(api_client)
+        _status, second = issue(api_client)
+        AuthToken.objects.filter(token_key=first["token"][:15]).update(
+            expiry=timezone.now() - timedelta(seconds=1)
+        )
+        someone_else = User.objects.create_user("other", password=PASSWORD)
+        theirs, _token = AuthToken.objects.create(user=someone_else)
+        AuthToken.objects.filter(pk=theirs.pk).update(expiry=timezone.now() - timedelta(days=1))
+
+        _status, third = issue(api_client)
+
+        kept = set(AuthToken.objects.values_list("token_key", flat=True))
+        assert kept == {second["token"][:15], third["token"][:15], theirs.token_key}
+        assert read_with(second["token"]).status_code == 200
+
+    def test_a_request_reads_the_token_login_and_candidate_in_one_query(
+        self, django_assert_num_queries, make_staff, interview
+    ):
+        """Through a token, as a client sends it: the token with its login and the
+        login's candidate (one query), the login's permissions (one), the row."""
+        engine = make_staff("candidates.view_candidate")
+        _instance, token = AuthToken.objects.create(user=engine)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+        with django_assert_num_queries(3):
+            response = client.get(f"/api/v1/candidates/{interview.candidate_id}/")
+
+        assert response.status_code == 200
+
+    def test_a_candidate_reads_their_record_with_a_token_in_two_queries(
+        self, django_assert_num_queries, candidate
+    ):
+        candidate.user = User.objects.create_user(candidate.email, password=PASSWORD)
+        candidate.save(update_fields=["user"])
+        _instance, token = AuthToken.objects.create(user=candidate.user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+        # The token with the login and its candidate; the record. No permission query:
+        # a candidate's rights are their own rows.
+        with django_assert_num_queries(2):
+            response = client.get(f"/api/v1/candidates/{candidate.pk}/")
+
+        assert (response.status_code, response.json()["id"]) == (200, str(candidate.pk))
+
+    def test_a_deleted_candidates_token_no_longer_reaches_their_record(self, candidate):
+        candidate.user = User.objects.create_user(candidate.email, password=PASSWORD)
+        candidate.save(update_fields=["user"])
+        _instance, token = AuthToken.objects.create(user=candidate.user)
+        candidate.deleted_at = timezone.now()
+        candidate.save(update_fields=["deleted_at"])
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+        response = client.get(f"/api/v1/candidates/{candidate.pk}/")
+
+        assert response.status_code == 403
+
 
 class TestAdmin:
     ADD_URL = "/admin/knox/authtoken/add/"

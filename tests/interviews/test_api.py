@@ -363,8 +363,8 @@ class TestSession:
     def test_reading_a_session_takes_a_fixed_number_of_queries(
         self, engine_api, interview, django_assert_num_queries
     ):
-        # The caller's candidate link, their permissions (2), the interview with its session.
-        with django_assert_num_queries(4):
+        # The caller's candidate link, their permissions, the interview with its session.
+        with django_assert_num_queries(3):
             response = engine_api.get(_session_url(interview))
         assert response.status_code == 200
 
@@ -429,9 +429,9 @@ class TestTranscript:
     ):
         url = _messages_url(interview_in_progress)
         engine_api.post(url, {"message_type": "ai_question", "content_text": "Q1"}, format="json")
-        # The interview; in a savepoint: it again, locked, with its session; the last
-        # number; the insert.
-        with django_assert_num_queries(6):
+        # In a savepoint: the caller's interview, found and locked with its session in
+        # one query; the last number; the insert.
+        with django_assert_num_queries(5):
             response = engine_api.post(
                 url, {"message_type": "ai_question", "content_text": "Q2"}, format="json"
             )
@@ -777,3 +777,47 @@ class TestDeletedReferences:
 
         assert response.status_code == 201, response.content
         assert response.json()["interview"] == str(interview.pk)
+
+
+class TestTranscriptRepresentation:
+    """The transcript read builds its JSON from rows, not model instances: it must be
+    the message serializer's, field for field, whatever the message holds."""
+
+    def test_every_field_reads_as_the_serializer_writes_it(self, engine_api, interview_in_progress):
+        from interviews.serializers import InterviewMessageSerializer
+
+        session = interview_in_progress.session
+        full = baker.make(
+            InterviewMessage,
+            interview=interview_in_progress,
+            session=session,
+            sequence_number=1,
+            message_type="candidate_response",
+            content_text="It protects refcounts — «ünïcode».",
+            content_audio_url="https://audio.example.com/1.ogg",
+            audio_duration_seconds=42,
+            audio_metadata={"codec": "opus", "schema_version": 1},
+            response_time_seconds=7,
+            metadata={"topic": "gil", "schema_version": 1},
+            client_message_id=uuid.uuid4(),
+        )
+        bare = baker.make(
+            InterviewMessage,
+            interview=interview_in_progress,
+            session=session,
+            sequence_number=2,
+            message_type="ai_question",
+            content_text="Next?",
+            content_audio_url=None,
+            audio_duration_seconds=None,
+            response_time_seconds=None,
+            client_message_id=None,
+        )
+
+        response = engine_api.get(_messages_url(interview_in_progress))
+
+        assert response.status_code == 200
+        expected = [InterviewMessageSerializer(m).data for m in (full, bare)]
+        assert response.json()["results"] == [dict(row) for row in expected]
+        assert response.json()["results"][0]["created_at"] == expected[0]["created_at"]
+        assert set(response.json()["results"][0]) == set(InterviewMessageSerializer().fields)

@@ -668,8 +668,9 @@ def _interview_with_everything(candidate, *, messages: int) -> Interview:
 #: messages, agent actions and assessments of every interview; agent actions outside
 #: them; the history of candidates, interviews, sessions and assessments.
 EXPORT_QUERIES = 1 + 2 + 1 + 1 + 4 + 1 + 4
-#: Reading a login's permissions (its own and its groups'), once per login object.
-PERMISSION_QUERIES = 2
+#: Reading a login's permissions (its own and its groups', in one query), once per
+#: login object.
+PERMISSION_QUERIES = 1
 
 
 def test_the_number_of_queries_does_not_grow_with_interviews_or_messages(
