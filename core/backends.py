@@ -13,17 +13,15 @@ from django.db.models import Q
 
 class PermissionsInOneQueryBackend(ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
-        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
-            return set()
+        if user_obj.is_superuser or not user_obj.is_active or obj is not None:
+            # Django's answers: all of them, none, none (no object permissions).
+            return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            if user_obj.is_superuser:
-                granted = Permission.objects.all()
-            else:
-                # One SELECT (not a UNION, whose text starts with "(": the audit trail's
-                # query wrapper takes that for a write and prepends its context).
-                granted = Permission.objects.filter(
-                    Q(user=user_obj) | Q(group__user=user_obj)
-                ).distinct()
+            # One SELECT (not a UNION, whose text starts with "(": the audit trail's
+            # query wrapper takes that for a write and prepends its context).
+            granted = Permission.objects.filter(
+                Q(user=user_obj) | Q(group__user=user_obj)
+            ).distinct()
             user_obj._perm_cache = {
                 f"{app_label}.{codename}"
                 for app_label, codename in granted.values_list(

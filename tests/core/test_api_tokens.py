@@ -244,6 +244,17 @@ class TestPresenting:
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == "Token"
 
+    def test_a_token_that_shares_a_real_ones_key_but_not_its_digest_is_refused(
+        self, api_client, login
+    ):
+        _status, body = issue(api_client)
+        forged = body["token"][:15] + "0" * (len(body["token"]) - 15)
+
+        response = read_with(forged)
+
+        assert (response.status_code, response.json()) == (401, INVALID_TOKEN)
+        assert read_with(body["token"]).status_code == 200
+
     def test_issuing_a_token_deletes_the_logins_expired_ones_only(self, api_client, login):
         _status, first = issue(api_client)
         _status, second = issue(api_client)

@@ -109,3 +109,10 @@ def test_an_estimate_too_high_ends_at_the_first_page_that_is_not_full(
     assert (full["count"], len(full["results"])) == (1_000, 10)
     assert full["next"].endswith("page=3&page_size=10")
     assert (beyond.status_code, beyond.json()["results"], beyond.json()["next"]) == (200, [], None)
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5"])
+def test_a_page_that_is_not_a_positive_whole_number_is_a_404(admin_api, twenty_candidates, page):
+    response = admin_api.get(URL, {"page": page})
+
+    assert (response.status_code, response.json()) == (404, {"detail": "Invalid page."})

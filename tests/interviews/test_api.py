@@ -821,3 +821,17 @@ class TestTranscriptRepresentation:
         assert response.json()["results"] == [dict(row) for row in expected]
         assert response.json()["results"][0]["created_at"] == expected[0]["created_at"]
         assert set(response.json()["results"][0]) == set(InterviewMessageSerializer().fields)
+
+
+def test_an_append_to_an_interview_the_caller_cannot_see_is_a_404(
+    engine_api, interview_in_progress
+):
+    unknown = engine_api.post(
+        f"/api/v1/interviews/{uuid.uuid4()}/messages/", QUESTION, format="json"
+    )
+    interview_in_progress.soft_delete(reason="A duplicate")
+    deleted = engine_api.post(_messages_url(interview_in_progress), QUESTION, format="json")
+
+    assert (unknown.status_code, unknown.json()) == (404, {"detail": "Not found."})
+    assert (deleted.status_code, deleted.json()) == (404, {"detail": "Not found."})
+    assert not InterviewMessage.objects.exists()
