@@ -64,8 +64,13 @@ check-migrations: venv
 pytest: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The hot paths served by gunicorn under wrk, beside pgbench on the same SQL (README,
+# Performance): `make bench` (small scale, minutes), `make bench SCALE=large`; REBUILD=1
+# fills the benchmark's database again instead of reusing it.
+SCALE ?= small
 bench: venv
-	$(BIN)/python bench/hot_paths.py
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench --scale $(SCALE) $(if $(REBUILD),--rebuild)
 
 # Back up the configured database into backups/ (pg_dump, custom format).
 backup: venv

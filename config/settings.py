@@ -5,6 +5,7 @@ HTTPS protections are on unless explicitly relaxed. `.env.example` lists every
 variable.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -116,8 +117,26 @@ EMBEDDED_DATABASE_NAME = "candidates_portal"
 # candidates' data inside the app directory.
 ALLOW_EMBEDDED_DATABASE = env.bool("ALLOW_EMBEDDED_DATABASE", default=False)
 
+# PgBouncer in transaction mode in front of the server (README, PgBouncer):
+# DATABASE_URL then names the PgBouncer, and DATABASE_DIRECT_URL the server behind it.
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+# manage.py commands keep state in their server session, which a transaction pooler
+# hands to other clients between transactions: the retention purge's advisory lock,
+# pg_dump's snapshot and settings, a migration run with the statement timeout off. They
+# connect to the server itself; only the web server goes through PgBouncer.
+_MANAGE_PY = Path(sys.argv[0]).name == "manage.py"
+if DATABASE_PGBOUNCER and not (
+    env("DATABASE_URL", default="") and env("DATABASE_DIRECT_URL", default="")
+):
+    raise ImproperlyConfigured(
+        "DATABASE_PGBOUNCER=true needs DATABASE_URL (the PgBouncer) and "
+        "DATABASE_DIRECT_URL (the PostgreSQL server behind it, for manage.py commands)."
+    )
+_THROUGH_PGBOUNCER = DATABASE_PGBOUNCER and not _MANAGE_PY
+
 if env("DATABASE_URL", default=""):
-    DATABASES = {"default": env.db_url("DATABASE_URL")}
+    _url = "DATABASE_DIRECT_URL" if DATABASE_PGBOUNCER and _MANAGE_PY else "DATABASE_URL"
+    DATABASES = {"default": env.db_url(_url)}
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point to a PostgreSQL server.")
 else:
@@ -128,33 +147,81 @@ else:
         }
     }
 
-DATABASES["default"].update(
-    # Connections come from psycopg's pool, so they are never kept per thread.
-    CONN_MAX_AGE=0,
-    CONN_HEALTH_CHECKS=True,
-)
+# Read replicas (README, Read replicas): comma-separated URLs of streaming standbys of
+# the primary. Safe requests read from one of them unless it lags more than
+# REPLICA_MAX_LAG_SECONDS or is down (core/db_routing.py).
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_DATABASES = []
+for _number, _replica_url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = environ.Env.db_url_config(_replica_url)
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must point to PostgreSQL servers.")
+    # The test suite makes no database on a replica: it reads the primary's test
+    # database through this alias instead.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+    REPLICA_DATABASES.append(f"replica_{_number}")
+
 # One connection per serving thread is all a process can use at once.
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=serving.threads())
-DATABASES["default"].setdefault("OPTIONS", {}).update(
-    {
-        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
-        "pool": {
-            "min_size": env.int("DB_POOL_MIN_SIZE", default=min(2, DB_POOL_MAX_SIZE)),
-            "max_size": DB_POOL_MAX_SIZE,
-            # Seconds a request waits for a free connection before giving up.
-            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
-        },
-    }
+# Behind PgBouncer every pooled connection is kept open: an idle client connection costs
+# PgBouncer a few kilobytes and the server nothing, and reconnecting costs a round trip.
+DB_POOL_MIN_SIZE = env.int(
+    "DB_POOL_MIN_SIZE", default=DB_POOL_MAX_SIZE if _THROUGH_PGBOUNCER else min(2, DB_POOL_MAX_SIZE)
 )
+# Seconds a request waits for a free connection before giving up.
+DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=10.0)
+# A replica that cannot lend a connection this soon is treated as down for the request,
+# which is then served from the primary (core/db_routing.py) instead of waiting.
+REPLICA_POOL_TIMEOUT = min(DB_POOL_TIMEOUT, 2.0)
 # The server cancels a statement that runs longer than this (the request answers 503),
 # so a runaway query cannot hold its connection and locks for ever; 15 s leaves the
 # pool's wait plus one such statement inside gunicorn's 30 s. 0 turns it off, e.g. for
 # a long migration: DB_STATEMENT_TIMEOUT_MS=0 manage.py migrate.
 DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=15000)
-_server_options = DATABASES["default"]["OPTIONS"].get("options", "")  # From DATABASE_URL.
-DATABASES["default"]["OPTIONS"]["options"] = (
-    f"{_server_options} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}".strip()
-)
+
+for _alias, _database in DATABASES.items():
+    _database.update(
+        # Connections come from psycopg's pool, so they are never kept per thread.
+        CONN_MAX_AGE=0,
+        CONN_HEALTH_CHECKS=True,
+    )
+    _options = _database.setdefault("OPTIONS", {})
+    _options.update(
+        {
+            "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
+            "pool": {
+                "min_size": DB_POOL_MIN_SIZE,
+                "max_size": DB_POOL_MAX_SIZE,
+                "timeout": DB_POOL_TIMEOUT if _alias == "default" else REPLICA_POOL_TIMEOUT,
+            },
+        }
+    )
+    if _THROUGH_PGBOUNCER:
+        # Transaction mode gives each transaction whichever server connection is free:
+        # nothing may outlive a transaction on the server. A WITH HOLD cursor (what
+        # .iterator() opens outside a transaction) would be fetched from another
+        # connection, and so would a prepared statement.
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _options["prepare_threshold"] = None
+        # PgBouncer refuses startup `options`: the statement timeout is set on the
+        # server for the role instead (README, PgBouncer).
+    else:
+        _server_options = _options.get("options", "")  # From the URL.
+        _options["options"] = (
+            f"{_server_options} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}".strip()
+        )
+
+if REPLICA_DATABASES:
+    # django-multidb-router's pinning router, with health checks and per-client pinning.
+    DATABASE_ROUTERS = ["core.db_routing.ReplicaRouter"]
+    # After the request's ID and the edge's own answers, before anything reads the
+    # database (the session, the user).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("core.middleware.RequestEncodingMiddleware") + 1,
+        "core.db_routing.ReplicaRoutingMiddleware",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

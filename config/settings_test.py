@@ -16,6 +16,11 @@ os.environ.setdefault("SENTRY_DSN", "")
 
 from config.settings import *  # noqa: F403
 
+# Each test runs inside a transaction on the primary that no replica connection can see:
+# reads stay there, replicas configured or not (tests/ops/test_replicas.py starts real
+# ones behind a server of its own).
+DATABASE_ROUTERS = []
+
 # Argon2 is deliberately slow; tests hash many passwords and prove nothing about cost.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

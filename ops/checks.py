@@ -71,6 +71,8 @@ def pool_fits_the_server(app_configs=None, databases=None, **kwargs):
         return []
     if settings.DATABASES["default"]["ENGINE"] == EMBEDDED_ENGINE:
         return []  # Its own server, sized for this one box; not started just to ask.
+    if settings.DATABASE_PGBOUNCER:
+        return []  # PgBouncer holds the workers' connections; the server sees its pool.
     try:
         with connections["default"].cursor() as cursor:
             cursor.execute(

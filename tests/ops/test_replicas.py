@@ -1,0 +1,364 @@
+"""Read replicas for real: a primary and a streaming standby made by pg_basebackup -R,
+started from the embedded server's binaries, behind the production server.
+
+A standby whose replay is paused holds everything up to the pause and nothing after:
+a row the primary has and the standby lacks shows which one a read came from.
+"""
+
+import json
+import time
+import uuid
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+from knox.models import AuthToken
+
+from candidates.models import Candidate
+from core import db_routing
+from tests.dbutils import project_env, run_project
+from tests.ops.servers import (
+    DEADLINE,
+    Client,
+    Cluster,
+    scratch_folder,
+    server_user,
+    wait_for_replay,
+)
+from tests.ops.test_production_server import ADMIN_PASSWORD, Server, free_port, production_env
+
+pytestmark = pytest.mark.slow
+
+DATABASE = "portal"
+
+
+@pytest.fixture(scope="module")
+def replication():
+    """A primary with a database, and its standby, caught up."""
+    with scratch_folder("portal-replication-", server_user()) as folder:
+        primary = Cluster.primary(folder / "primary")
+        primary.start()
+        standby = None
+        try:
+            with primary.connect() as conn:
+                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+            standby = primary.standby(folder / "standby")
+            standby.start()
+            wait_for_replay(primary, standby)
+            yield primary, standby
+        finally:
+            if standby is not None:
+                standby.stop()
+            primary.stop()
+
+
+@pytest.fixture(scope="module")
+def env(replication, tmp_path_factory):
+    primary, standby = replication
+    environment = production_env(
+        DATABASE,
+        tmp_path_factory.mktemp("static"),
+        DATABASE_URL=primary.url(DATABASE),
+        DATABASE_REPLICA_URLS=standby.url(DATABASE),
+        # Large enough that a paused standby stays in use for the whole test.
+        REPLICA_MAX_LAG_SECONDS="3600",
+        WEB_CONCURRENCY="1",
+        WEB_THREADS="4",
+    )
+    commands = [["migrate", "--noinput"]] + [
+        ["createsuperuser", "--noinput", "--username", username, "--email", "x@example.com"]
+        for username in ("writer", "reader")
+    ]
+    for command in commands:
+        done = run_project(
+            ["manage.py", *command], {**environment, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD}
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    return environment
+
+
+@pytest.fixture(scope="module")
+def server(env, replication):
+    primary, standby = replication
+    wait_for_replay(primary, standby)
+    running = Server(env)
+    try:
+        running.wait_until_listening()
+        # The monitor's first check lets reads go to the replica.
+        assert running.stderr.wait_for(lambda line: "Replica replica_1 is read from" in line), (
+            running.stderr.text()
+        )
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def paused(replication):
+    """The standby stops replaying what it receives, until the test ends."""
+    primary, standby = replication
+    wait_for_replay(primary, standby)
+    with standby.connect() as conn:
+        conn.execute("SELECT pg_wal_replay_pause()")
+    yield
+    with standby.connect() as conn:
+        conn.execute("SELECT pg_wal_replay_resume()")
+    wait_for_replay(primary, standby)
+
+
+def _emails(client: Client, email: str) -> list[str]:
+    return [
+        row["email"] for row in client.call("GET", f"/api/v1/candidates/?email={email}")["results"]
+    ]
+
+
+def test_reads_go_to_the_replica_and_a_writer_reads_its_own_writes(server, paused, replication):
+    primary, standby = replication
+    # Logins made after the pause work at once: who the caller is is read from the primary.
+    writer = Client(server).login("writer", ADMIN_PASSWORD)
+    reader = Client(server).login("reader", ADMIN_PASSWORD)
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+
+    writer.call("POST", "/api/v1/candidates/", {"email": email, "full_name": "Grace Hopper"})
+
+    # The writer is pinned to the primary and sees its write at once …
+    assert _emails(writer, email) == [email]
+    # … while another client reads the paused replica, which has not got it.
+    assert _emails(reader, email) == []
+    assert reader.call("GET", "/api/v1/candidates/")["count"] == 0
+
+    with standby.connect() as conn:
+        conn.execute("SELECT pg_wal_replay_resume()")
+    wait_for_replay(primary, standby)
+    assert _emails(reader, email) == [email]
+
+
+def test_the_replica_stopped_mid_test_reads_fall_back_to_the_primary(server, replication):
+    primary, standby = replication
+    writer = Client(server).login("writer", ADMIN_PASSWORD)
+    reader = Client(server).login("reader", ADMIN_PASSWORD)
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+    created = writer.call("POST", "/api/v1/candidates/", {"email": email, "full_name": "Ada"})
+    wait_for_replay(primary, standby)
+    assert _emails(reader, email) == [email]
+
+    standby.stop()
+    try:
+        statuses = [
+            reader.request("GET", path).status
+            for _ in range(5)
+            for path in (
+                f"/api/v1/candidates/?email={email}",
+                f"/api/v1/candidates/{created['id']}/",
+                "/api/v1/interviews/",
+                "/api/v1/assessments/",
+            )
+        ]
+        assert statuses == [200] * 20
+        assert _emails(reader, email) == [email]
+        assert server.stderr.wait_for(lambda line: "Replica replica_1 is skipped (down" in line)
+    finally:
+        standby.start()
+
+
+# --- The monitor and the router, in this process, against the same servers --------------
+
+
+@pytest.fixture
+def monitor_of(replication):
+    """A monitor of given servers, stopped afterwards."""
+    started = []
+
+    def make(replicas: dict, max_lag: float) -> db_routing.ReplicaMonitor:
+        monitor = db_routing.ReplicaMonitor(replicas, max_lag=max_lag)
+        started.append(monitor)
+        return monitor
+
+    yield make
+    for monitor in started:
+        monitor.stop()
+
+
+def _params(cluster: Cluster) -> dict:
+    return {"host": "127.0.0.1", "port": cluster.port, "user": "postgres", "dbname": DATABASE}
+
+
+def test_a_lagging_replica_is_skipped_and_taken_back(replication, monitor_of):
+    primary, standby = replication
+    # Caught up and idle: not behind at all, however old its last replayed transaction.
+    # With no lag allowed, only that case (measured as exactly 0) keeps it in use.
+    idle = monitor_of({"replica_1": _params(standby)}, max_lag=0.0)
+    _check_until(idle, lambda: idle.usable() == ["replica_1"])
+
+    monitor = monitor_of({"replica_1": _params(standby)}, max_lag=1.0)
+    with standby.connect() as conn:
+        conn.execute("SELECT pg_wal_replay_pause()")
+    try:
+        with primary.connect(DATABASE) as conn:
+            conn.execute(f'CREATE TABLE "t_{uuid.uuid4().hex}" ()')
+        # Its lag grows from the last transaction it replayed until past the 1 s allowed.
+        _check_until(monitor, lambda: (monitor.lag("replica_1") or 0) > 1.0)
+        assert monitor.usable() == []
+    finally:
+        with standby.connect() as conn:
+            conn.execute("SELECT pg_wal_replay_resume()")
+    _check_until(monitor, lambda: monitor.usable() == ["replica_1"])
+
+
+def _check_until(monitor: db_routing.ReplicaMonitor, condition) -> None:
+    """Check the replicas again until ``condition`` holds: a standby moves on by itself."""
+    deadline = time.monotonic() + DEADLINE
+    monitor.check()
+    while not condition():
+        assert time.monotonic() < deadline, monitor.lag("replica_1")
+        time.sleep(0.1)  # Polling the standby's state, with a deadline.
+        monitor.check()
+
+
+def test_a_server_that_is_down_or_no_standby_is_skipped(replication, monitor_of):
+    primary, _standby = replication
+    nowhere = {**_params(primary), "port": free_port()}  # Nothing listens there.
+    monitor = monitor_of({"down": nowhere, "primary": _params(primary)}, max_lag=3600)
+
+    monitor.check()
+
+    assert monitor.usable() == []
+    assert (monitor.lag("down"), monitor.lag("primary")) == (None, None)
+
+
+ROUTED = []
+
+
+def _read(request):
+    ROUTED.append(db_routing.ReplicaRouter().db_for_read(Candidate))
+    return HttpResponse("ok")
+
+
+@pytest.fixture
+def routing(replication, monitor_of, monkeypatch):
+    """The router reading the real standby through a monitor of this process."""
+    _primary, standby = replication
+    monitor = monitor_of({"replica_1": _params(standby)}, max_lag=3600)
+    monitor.check()
+    monkeypatch.setattr(db_routing, "_monitor", monitor)
+    ROUTED.clear()
+    return db_routing.ReplicaRoutingMiddleware(_read), monitor
+
+
+def test_only_safe_requests_of_clients_that_did_not_just_write_read_a_replica(routing):
+    middleware, _monitor = routing
+    factory = RequestFactory()
+    router = db_routing.ReplicaRouter()
+
+    middleware(factory.get("/", HTTP_AUTHORIZATION="Token reader"))
+    middleware(factory.post("/", HTTP_AUTHORIZATION="Token writer"))
+    middleware(factory.get("/", HTTP_AUTHORIZATION="Token writer"))
+    middleware(factory.head("/", HTTP_AUTHORIZATION="Token reader"))
+    middleware(factory.get("/"))  # Anonymous.
+
+    assert ROUTED == ["replica_1", "default", "default", "replica_1", "replica_1"]
+    # Outside a request (commands, cron jobs), and for logins and permissions: the primary.
+    assert router.db_for_read(Candidate) == "default"
+    assert router.db_for_write(Candidate) == "default"
+    middleware.get_response = lambda request: HttpResponse(router.db_for_read(AuthToken))
+    assert middleware(factory.get("/", HTTP_AUTHORIZATION="Token reader")).content == b"default"
+
+
+def test_one_request_reads_one_replica_throughout(replication, monitor_of, monkeypatch):
+    _primary, standby = replication
+    monitor = monitor_of({"replica_1": _params(standby), "replica_2": _params(standby)}, 3600)
+    monitor.check()
+    monkeypatch.setattr(db_routing, "_monitor", monitor)
+    router = db_routing.ReplicaRouter()
+    middleware = db_routing.ReplicaRoutingMiddleware(
+        lambda request: HttpResponse(" ".join(router.db_for_read(Candidate) for _ in range(3)))
+    )
+
+    pages = {middleware(RequestFactory().get("/")).content.decode() for _ in range(10)}
+
+    # A page and its count agree: each request's reads come from one of the two.
+    assert pages <= {"replica_1 replica_1 replica_1", "replica_2 replica_2 replica_2"}
+
+
+def test_a_request_that_met_a_failing_replica_is_served_from_the_primary(routing, caplog):
+    middleware, _monitor = routing
+    answers = iter([503, 200])
+
+    def flaky(request):
+        _read(request)
+        return HttpResponse(status=next(answers))
+
+    middleware.get_response = flaky
+
+    response = middleware(RequestFactory().get("/", HTTP_AUTHORIZATION="Token reader"))
+
+    assert response.status_code == 200
+    assert ROUTED == ["replica_1", "default"]
+    # Skipped until the next check finds it well.
+    assert (
+        "Replica replica_1 is skipped (down; 3600 s allowed): reads go to the primary."
+    ) in caplog.messages
+
+
+def test_without_the_shared_cache_every_read_goes_to_the_primary(routing, settings):
+    middleware, _monitor = routing
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # Nothing listens there.
+        }
+    }
+    factory = RequestFactory()
+
+    middleware(factory.post("/", HTTP_AUTHORIZATION="Token writer"))
+    middleware(factory.get("/", HTTP_AUTHORIZATION="Token reader"))
+
+    assert ROUTED == ["default", "default"]
+
+
+def test_the_settings_monitor_watches_the_configured_replicas(settings, monkeypatch, db):
+    # The test database's own server stands in for a replica: it is no standby.
+    settings.REPLICA_DATABASES = ["default"]
+    monkeypatch.setattr(db_routing, "_monitor", None)
+    monitor = db_routing.monitor()
+    try:
+        assert db_routing.monitor() is monitor
+        monitor.check()
+        assert monitor.usable() == []
+        assert monitor.lag("default") is None
+    finally:
+        monitor.stop()
+
+
+def test_replica_urls_must_be_postgresql():
+    env = project_env(DATABASE_REPLICA_URLS="mysql://portal@replica.example.com/portal")
+
+    result = run_project(["-c", "from django.conf import settings; settings.DEBUG"], env)
+
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URLS must point to PostgreSQL servers." in result.stderr
+
+
+def test_replica_aliases_mirror_the_primary_in_tests():
+    env = project_env(
+        DATABASE_URL="postgres://portal@db.example.com/portal",
+        DATABASE_REPLICA_URLS="postgres://portal@r1.example.com/portal,"
+        "postgres://portal@r2.example.com/portal",
+    )
+    show = (
+        "import json; from django.conf import settings; d = settings.DATABASES; "
+        "print(json.dumps([settings.REPLICA_DATABASES, d['replica_2']['HOST'], "
+        "d['replica_2']['TEST'], settings.DATABASE_ROUTERS]))"
+    )
+
+    result = run_project(
+        ["-c", show], {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true"}
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        ["replica_1", "replica_2"],
+        "r2.example.com",
+        {"MIRROR": "default"},
+        ["core.db_routing.ReplicaRouter"],
+    ]
