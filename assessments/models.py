@@ -53,7 +53,11 @@ class ReviewStatus(models.TextChoices):
     OVERRIDDEN = "overridden"
 
 
-@audited(model_name="AssessmentResultEvent", db_table="assessment_result_events")
+@audited(
+    model_name="AssessmentResultEvent",
+    db_table="assessment_result_events",
+    searched_by=("interview",),
+)
 class AssessmentResult(BaseModel, SoftDeleteModel):
     """The AI's scoring of one interview, and the human review of it."""
 
@@ -178,13 +182,28 @@ class AssessmentResult(BaseModel, SoftDeleteModel):
             models.Index(fields=["review_status"], name="assessments_review_status_idx"),
             # min_score/max_score filters and best-first lists.
             models.Index(fields=["overall_score"], name="assessments_overall_score_idx"),
-            # skill_scores__contains / __has_key filters.
+            # skill_scores__contains (@>). jsonb_path_ops makes one entry of each path to
+            # a value, so {"python": {"level": "expert"}} finds just the documents with
+            # that path; jsonb_ops holds "python", "level" and "expert" as three separate
+            # entries and returns every document that has all three anywhere, to be
+            # rechecked one by one (most of them, on scores by skill and level).
+            GinIndex(
+                fields=["skill_scores"],
+                opclasses=["jsonb_path_ops"],
+                name="assessments_skills_path_gin",
+            ),
+            # skill_scores__has_key (?), which jsonb_path_ops cannot answer: it holds no
+            # key on its own. The planner uses it for a skill few documents have.
             GinIndex(fields=["skill_scores"], name="assessments_skill_scores_gin"),
             GinIndex(fields=["skill_boundary_map"], name="assessments_boundary_map_gin"),
             GinIndex(fields=["strengths"], name="assessments_strengths_gin"),
             GinIndex(fields=["weaknesses"], name="assessments_weaknesses_gin"),
-            # integrity_flags__contains filter.
-            GinIndex(fields=["integrity_flags"], name="assessments_integrity_gin"),
+            # integrity_flags__contains (@>), the one filter on the column.
+            GinIndex(
+                fields=["integrity_flags"],
+                opclasses=["jsonb_path_ops"],
+                name="assessments_integrity_path_gin",
+            ),
             GinIndex(fields=["ai_reasoning"], name="assessments_ai_reasoning_gin"),
             GinIndex(fields=["recommended_actions"], name="assessments_recommended_gin"),
         ]

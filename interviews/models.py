@@ -50,7 +50,8 @@ class InterviewStatus(models.TextChoices):
     ABANDONED = "abandoned"
 
 
-@audited(model_name="InterviewEvent", db_table="interview_events")
+# The subject-access export finds a candidate's interviews in the history by candidate.
+@audited(model_name="InterviewEvent", db_table="interview_events", searched_by=("candidate",))
 class Interview(BaseModel, SoftDeleteModel):
     RoleType = RoleType
     Status = InterviewStatus
@@ -172,6 +173,7 @@ SESSION_STATE_COLUMNS = (
     model_name="InterviewSessionEvent",
     db_table="interview_session_events",
     fields=["interview", "current_difficulty_level", "questions_asked_count"],
+    searched_by=("interview",),
 )
 class InterviewSession(BaseModel):
     """The AI interviewer's working state for one interview."""
