@@ -8,8 +8,7 @@ pgbench can compute:
 * a target's id (its last 12 digits, see bench.scales): ``:bench_n``, set at random by
   ``\\set`` at the top of the script, as wrk's script picks one;
 * a value an earlier statement returned (the session of the interview read just
-  before, the last sequence number): that statement's column, kept by ``\\aset``, or
-  that plus one;
+  before): that statement's column, kept by ``\\aset``;
 * a timestamp taken during the request (updated_at, a session's expiry check):
   ``now()``;
 * a UUID made during the request (a new row's key, pghistory's context id): a fresh
@@ -252,20 +251,18 @@ class Builder:
         )
 
     def derived(self, index: int, values: list[str], kind: str) -> str | None:
-        """``:bench_q<j>_<column>`` (or it plus one) when, in every capture, the value is
-        what statement ``j`` (before ``index``) returned last in ``column``."""
+        """``:bench_q<j>_<column>`` when, in every capture, the value is what statement
+        ``j`` (before ``index``) returned last in ``column``."""
         for earlier in range(index - 1, -1, -1):
             candidates = self.columns(earlier)
             for column in candidates:
-                for offset in (0, 1):
-                    if all(
-                        self.matches(capture.statements[earlier], column, value, offset)
-                        for capture, value in zip(self.captures, values, strict=True)
-                    ):
-                        self.kept.add(earlier)
-                        variable = f":{self.prefix(earlier)}{column}"
-                        text = variable if offset == 0 else f"({variable} + 1)"
-                        return text if kind == "number" else quoted(text)
+                if all(
+                    self.matches(capture.statements[earlier], column, value)
+                    for capture, value in zip(self.captures, values, strict=True)
+                ):
+                    self.kept.add(earlier)
+                    variable = f":{self.prefix(earlier)}{column}"
+                    return variable if kind == "number" else quoted(variable)
         return None
 
     @staticmethod
@@ -280,17 +277,10 @@ class Builder:
         return [name for name in names if VARIABLE.match(name) and names.count(name) == 1]
 
     @staticmethod
-    def matches(statement: Statement, column: str, value: str, offset: int) -> bool:
+    def matches(statement: Statement, column: str, value: str) -> bool:
         if statement.last_row is None or column not in statement.columns:
             return False
-        result = statement.last_row[statement.columns.index(column)]
-        if offset:
-            return (
-                isinstance(result, int)
-                and not isinstance(result, bool)
-                and (value.isdigit() and int(value) == result + offset)
-            )
-        return same_value(value, result)
+        return same_value(value, statement.last_row[statement.columns.index(column)])
 
     @staticmethod
     def during(capture: Capture, value: str) -> bool:

@@ -16,6 +16,7 @@ from rest_framework import (
 )
 from rest_framework.fields import empty, get_error_detail
 from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
 
 from core import access, schemas
 from core.models import DELETION_FIELDS
@@ -59,11 +60,13 @@ class Pagination(pagination.PageNumberPagination):
     django_paginator_class = ApiPaginator
 
     def get_next_link(self):
-        # Above the exact limit the count is an estimate, which may promise pages that
-        # hold nothing: a page that is not full is the last, whatever the count says.
-        if len(self.page.object_list) < self.page.paginator.per_page:
+        # From the row read past the page (ApiPaginator.page), not from the count: above
+        # the exact limit the count is an estimate, which may promise pages that hold
+        # nothing, or too few.
+        if not self.page.followed:
             return None
-        return super().get_next_link()
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, self.page.number + 1)
 
     page_size_query_param = "page_size"
     max_page_size = 200

@@ -7,6 +7,8 @@ its settings, before its views can be imported.
 import re
 from hmac import compare_digest
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
 from django.utils import timezone
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
@@ -14,6 +16,8 @@ from knox.models import get_token_model
 from knox.settings import CONSTANTS
 from knox.signals import token_expired
 from rest_framework import exceptions
+
+from core.backends import granted, remember_permissions
 
 #: What a token can look like: visible ASCII (knox issues hex digits, after a prefix if
 #: one is configured).
@@ -28,11 +32,12 @@ class TokenAuthentication(KnoxTokenAuthentication):
     knox decodes the token as UTF-8 and queries with it: bytes that are not UTF-8 would
     be a 500, and a NUL character (which PostgreSQL refuses in text) a 400, not a 401.
 
-    Every API request pays for this check, so it reads the token, its login and the
-    candidate linked to that login (which the permission check needs next) in one
-    query. knox would also read all of the login's other tokens on every request, to
-    delete the expired ones: the token endpoint does that when it issues a new token
-    (core.auth), and an expired token presented here is deleted here.
+    Every API request pays for this check, so it reads the token, its login, the
+    candidate linked to that login and the login's permissions (which the permission
+    check needs next) in one query. knox would also read all of the login's other
+    tokens on every request, to delete the expired ones: the token endpoint does that
+    when it issues a new token (core.auth), and an expired token presented here is
+    deleted here.
     """
 
     def authenticate_credentials(self, token: bytes):
@@ -43,6 +48,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
             get_token_model()
             .objects.filter(token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH])
             .select_related("user", "user__candidate")
+            .annotate(login_permissions=ArraySubquery(granted(OuterRef("user_id"))))
         )
         for auth_token in matches:
             if auth_token.expiry is not None and auth_token.expiry < timezone.now():
@@ -53,5 +59,6 @@ class TokenAuthentication(KnoxTokenAuthentication):
                 continue
             # Tokens are not renewed on use (REST_KNOX AUTO_REFRESH is off): no write here.
             if compare_digest(hash_token(text), auth_token.digest):
+                remember_permissions(auth_token.user, auth_token.login_permissions)
                 return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed(INVALID)

@@ -2,13 +2,32 @@
 
 Every API request checks its caller's permissions. Django's ModelBackend reads a
 login's own permissions and its groups' in two queries; this reads both at once and
-caches the result on the user object for the rest of the request, as
-Django does.
+caches the result on the user object for the rest of the request, as Django does. The
+API's token check reads them with the token itself (core.authentication).
 """
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
+
+
+def granted(user):
+    """The names ("app_label.codename") of the permissions ``user`` holds, directly or
+    through a group: a login, or an ``OuterRef`` to one in a subquery."""
+    # One SELECT (not a UNION, whose text starts with "(": the audit trail's query
+    # wrapper takes that for a write and prepends its context).
+    return (
+        Permission.objects.filter(Q(user=user) | Q(group__user=user))
+        .values_list(Concat("content_type__app_label", Value("."), "codename"), flat=True)
+        .distinct()
+    )
+
+
+def remember_permissions(user, names) -> None:
+    """Cache ``names`` (read with ``granted``) as ``user``'s permissions for the request."""
+    # Where ModelBackend, and so PermissionsInOneQueryBackend, looks first.
+    user._perm_cache = set(names)
 
 
 class PermissionsInOneQueryBackend(ModelBackend):
@@ -17,15 +36,5 @@ class PermissionsInOneQueryBackend(ModelBackend):
             # Django's answers: all of them, none, none (no object permissions).
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            # One SELECT (not a UNION, whose text starts with "(": the audit trail's
-            # query wrapper takes that for a write and prepends its context).
-            granted = Permission.objects.filter(
-                Q(user=user_obj) | Q(group__user=user_obj)
-            ).distinct()
-            user_obj._perm_cache = {
-                f"{app_label}.{codename}"
-                for app_label, codename in granted.values_list(
-                    "content_type__app_label", "codename"
-                )
-            }
+            remember_permissions(user_obj, granted(user_obj))
         return user_obj._perm_cache

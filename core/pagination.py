@@ -39,9 +39,10 @@ class ApiPaginator(Paginator):
     """The API's ``count``: exact up to EXACT_COUNT_LIMIT, the planner's estimate of
     the filtered query beyond it (never less than the rows counted).
 
-    The page is read first: a page that is not full is the last, so its rows give the
-    count without a query. A lookup (``?email=``), a selective filter or a short
-    transcript is then one query, not two.
+    The page is read first, with one row more than it shows: without that row, the
+    page is the last, so its rows give the count without a query, and whether a next
+    page exists is known exactly, estimate or not. A lookup (``?email=``), a selective
+    filter or a transcript that fits on its page is then one query, not two.
     """
 
     @cached_property
@@ -61,12 +62,17 @@ class ApiPaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page])
-        if len(rows) < self.per_page and (rows or number == 1):
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        followed = len(rows) > self.per_page
+        del rows[self.per_page :]
+        if not followed and (rows or number == 1):
             self.__dict__["count"] = bottom + len(rows)  # The cached_property's value.
         elif not rows and number > self.num_pages:
             raise EmptyPage(self.error_messages["no_results"])
-        return self._get_page(rows, number, self)
+        page = self._get_page(rows, number, self)
+        #: Whether rows follow this page's: the next page holds something.
+        page.followed = followed
+        return page
 
 
 class AdminPaginator(Paginator):

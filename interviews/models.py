@@ -289,7 +289,10 @@ class InterviewMessage(BaseModel):
     session = models.ForeignKey(
         InterviewSession, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
-    sequence_number = models.IntegerField(validators=[MinValueValidator(1)])
+    # NULL by default, for the database to fill: a message inserted without a number
+    # gets the interview's next one (interview_messages_number, below), read back in
+    # the insert's own RETURNING.
+    sequence_number = models.IntegerField(validators=[MinValueValidator(1)], db_default=None)
     message_type = models.CharField(max_length=20, choices=MessageType)
     content_text = models.TextField()
     content_audio_url = models.TextField(  # noqa: DJ001 - NULL: no audio
@@ -317,6 +320,22 @@ class InterviewMessage(BaseModel):
         db_table = "interview_messages"
         ordering = ["interview_id", "sequence_number"]
         triggers = [
+            # Numbering in the insert itself, not a read of the last number first: one
+            # round trip less on the hot path. Gapless and duplicate-free only under
+            # the interview's row lock, which the append service takes (two inserts
+            # without it could compute the same number; the unique key refuses the
+            # second). A number given explicitly (a restore, a fixture) is kept.
+            pgtrigger.Trigger(
+                name="interview_messages_number",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                condition=pgtrigger.Q(new__sequence_number__isnull=True),
+                func=(
+                    'SELECT COALESCE(MAX("sequence_number"), 0) + 1'
+                    ' INTO NEW."sequence_number" FROM "interview_messages"'
+                    ' WHERE "interview_id" = NEW."interview_id"; RETURN NEW;'
+                ),
+            ),
             # Each message is the session's latest activity, in the insert's own
             # statement: whatever inserts it (the append service, SQL), and no extra
             # round trip on the hot path. Never backwards, and no write when it would

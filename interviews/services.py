@@ -126,18 +126,10 @@ def append_message(
             f"Messages can only be appended to an interview in progress; "
             f"this one is {locked.status}."
         )
-    last = (
-        InterviewMessage.objects.filter(interview=locked)
-        .order_by("-sequence_number")
-        .values_list("sequence_number", flat=True)
-        .first()
-    )
+    # The database gives it the next number (interview_messages_number), under the
+    # lock taken above.
     message = InterviewMessage.objects.create(
-        interview=locked,
-        session=locked.session,
-        sequence_number=(last or 0) + 1,
-        client_message_id=client_message_id,
-        **fields,
+        interview=locked, session=locked.session, client_message_id=client_message_id, **fields
     )
     return message, True
 

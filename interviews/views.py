@@ -1,7 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -181,18 +180,23 @@ class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _visible_interviews(self):
         return access.visible(self.request.user, Interview.objects.all())
 
-    @cached_property
-    def interview(self):
-        return get_object_or_404(self._visible_interviews(), pk=self.kwargs["interview_id"])
-
     def get_queryset(self):
-        return InterviewMessage.objects.filter(interview=self.interview)
+        # Read together with the check that the interview is the caller's to see: one
+        # query, not a lookup of the interview before its messages.
+        return InterviewMessage.objects.filter(
+            interview__in=self._visible_interviews().filter(pk=self.kwargs["interview_id"])
+        )
 
     def list(self, request, interview_id):
         # The hot read of a live interview: rows, not model instances (RowsRepresentation).
         as_json = RowsRepresentation.for_view(self)
         rows = self.filter_queryset(self.get_queryset()).values(*as_json.attnames)
-        return self.get_paginated_response(as_json(self.paginate_queryset(rows)))
+        page = self.paginate_queryset(rows)
+        if not page:
+            # No rows: a transcript with none (yet, or after ?after=), or an interview
+            # that is not there for the caller: 404.
+            get_object_or_404(self._visible_interviews(), pk=interview_id)
+        return self.get_paginated_response(as_json(page))
 
     def create(self, request, interview_id):
         serializer = self.get_serializer(data=request.data)

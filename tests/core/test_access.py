@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from assessments.models import AssessmentResult
 from candidates.models import Candidate
 from core.api import PortalPermission
-from interviews.models import AgentAction, Interview
+from interviews.models import AgentAction, Interview, InterviewMessage
 
 #: SPEC §4.2: the two groups a migration makes, with exactly these permissions.
 VIEW_EVERYTHING = {
@@ -72,11 +72,22 @@ def world(candidate, interview_in_progress, other_candidate):
         action="ask_question",
         status="succeeded",
     )
+    other_interview = Interview.objects.get(candidate=other_candidate)
+    # The other candidate's transcript has rows: a read that forgot whose it is would
+    # find them.
+    baker.make(
+        InterviewMessage,
+        interview=other_interview,
+        session=other_interview.session,
+        sequence_number=1,
+        message_type="ai_question",
+        content_text="Theirs.",
+    )
     return {
         "candidate": candidate.pk,
         "other": other_candidate.pk,
         "interview": interview_in_progress.pk,
-        "other_interview": Interview.objects.get(candidate=other_candidate).pk,
+        "other_interview": other_interview.pk,
         "assessment": assessment.pk,
         "action": action.pk,
     }

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -271,20 +271,48 @@ class TestPresenting:
         assert kept == {second["token"][:15], third["token"][:15], theirs.token_key}
         assert read_with(second["token"]).status_code == 200
 
-    def test_a_request_reads_the_token_login_and_candidate_in_one_query(
+    def test_a_request_reads_the_token_login_candidate_and_permissions_in_one_query(
         self, django_assert_num_queries, make_staff, interview
     ):
-        """Through a token, as a client sends it: the token with its login and the
-        login's candidate (one query), the login's permissions (one), the row."""
+        """Through a token, as a client sends it: the token with its login, the login's
+        candidate and its permissions (one query), the row."""
         engine = make_staff("candidates.view_candidate")
         _instance, token = AuthToken.objects.create(user=engine)
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(2):
             response = client.get(f"/api/v1/candidates/{interview.candidate_id}/")
 
         assert response.status_code == 200
+
+    def test_permissions_read_with_the_token_are_the_logins_own_and_its_groups(
+        self, make_staff, interview
+    ):
+        engine = make_staff("candidates.view_candidate")
+        group = Group.objects.create(name="interviewers")
+        group.permissions.add(Permission.objects.get(codename="view_interview"))
+        engine.groups.add(group)
+        _instance, token = AuthToken.objects.create(user=engine)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+        assert client.get(f"/api/v1/candidates/{interview.candidate_id}/").status_code == 200
+        assert client.get(f"/api/v1/interviews/{interview.pk}/").status_code == 200
+        # Neither holds this one.
+        assert client.get("/api/v1/assessments/").status_code == 403
+
+    def test_permissions_withdrawn_count_from_the_next_request(self, make_staff, interview):
+        engine = make_staff("candidates.view_candidate")
+        _instance, token = AuthToken.objects.create(user=engine)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        url = f"/api/v1/candidates/{interview.candidate_id}/"
+        assert client.get(url).status_code == 200
+
+        engine.user_permissions.clear()
+
+        assert client.get(url).status_code == 403
 
     def test_a_candidate_reads_their_record_with_a_token_in_two_queries(
         self, django_assert_num_queries, candidate

@@ -73,6 +73,27 @@ def test_a_page_that_is_not_full_gives_the_count_without_counting(admin_api, twe
     assert _counts(queries) == []
 
 
+def test_a_full_last_page_gives_the_count_without_counting_and_no_next(
+    admin_api, twenty_candidates
+):
+    with CaptureQueriesContext(connection) as queries:
+        everything = admin_api.get(f"{URL}?page_size=20").json()
+        last = admin_api.get(f"{URL}?page=2&page_size=10").json()
+
+    assert (everything["count"], len(everything["results"]), everything["next"]) == (20, 20, None)
+    assert (last["count"], len(last["results"]), last["next"]) == (20, 10, None)
+    assert _counts(queries) == []
+
+
+def test_a_page_with_rows_after_it_links_the_next_and_counts(admin_api, twenty_candidates):
+    with CaptureQueriesContext(connection) as queries:
+        first = admin_api.get(f"{URL}?page_size=19").json()
+
+    assert (first["count"], len(first["results"])) == (20, 19)
+    assert first["next"].endswith("page=2&page_size=19")
+    assert len(_counts(queries)) == 1
+
+
 def test_an_empty_first_page_counts_nothing_either(admin_api, twenty_candidates):
     with CaptureQueriesContext(connection) as queries:
         body = admin_api.get(f"{URL}?email=nobody@example.com").json()
@@ -89,25 +110,25 @@ def test_a_page_past_the_end_is_still_a_404(admin_api, twenty_candidates):
 
 def test_a_lists_queries_do_not_grow_with_its_page_size(admin_api, twenty_candidates):
     sizes = {}
-    for size in (1, 20):
+    for size in (1, 19):
         with CaptureQueriesContext(connection) as queries:
             body = admin_api.get(f"{URL}?page_size={size}").json()
         assert len(body["results"]) == size
         sizes[size] = len(queries.captured_queries)
-    assert sizes[1] == sizes[20]
+    assert sizes[1] == sizes[19]
 
 
-def test_an_estimate_too_high_ends_at_the_first_page_that_is_not_full(
+def test_an_estimate_too_high_links_no_page_past_the_rows(
     admin_api, twenty_candidates, monkeypatch
 ):
     monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 5)
     monkeypatch.setattr(pagination, "planned_rows", lambda queryset: 1_000)
 
-    full = admin_api.get(f"{URL}?page=2&page_size=10").json()
+    followed = admin_api.get(f"{URL}?page=1&page_size=10").json()
     beyond = admin_api.get(f"{URL}?page=3&page_size=10")
 
-    assert (full["count"], len(full["results"])) == (1_000, 10)
-    assert full["next"].endswith("page=3&page_size=10")
+    assert (followed["count"], len(followed["results"])) == (1_000, 10)
+    assert followed["next"].endswith("page=2&page_size=10")
     assert (beyond.status_code, beyond.json()["results"], beyond.json()["next"]) == (200, [], None)
 
 

@@ -85,6 +85,43 @@ def test_database_refuses_a_duplicate_sequence_number(message):
         _next_message(message.interview, sequence_number=1).save()
 
 
+def test_a_message_inserted_without_a_number_gets_the_interviews_next(message, candidate):
+    other = services.create_interview(candidate=candidate, role_type="react")
+    _next_message(other, sequence_number=7).save()  # another interview's numbers count not
+
+    # Not given, as the append service leaves it.
+    stored = InterviewMessage.objects.create(
+        interview=message.interview,
+        session=message.session,
+        message_type=InterviewMessage.MessageType.AI_QUESTION,
+        content_text="And the generator's frame?",
+    )
+
+    # Read back by the insert itself, and what the row holds.
+    assert stored.sequence_number == 2
+    assert InterviewMessage.objects.get(pk=stored.pk).sequence_number == 2
+
+
+def test_a_first_message_inserted_without_a_number_is_number_one(candidate):
+    interview = services.create_interview(candidate=candidate, role_type="react")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO interview_messages (interview_id, session_id, message_type,"
+            " content_text) VALUES (%s, %s, 'ai_question', 'Why?') RETURNING sequence_number",
+            [interview.pk, interview.session.pk],
+        )
+        assert cursor.fetchone() == (1,)
+
+
+def test_a_number_given_explicitly_is_kept(message):
+    _next_message(message.interview, sequence_number=5).save()  # a restore keeps its numbers
+    assert list(
+        message.interview.messages.order_by("sequence_number").values_list(
+            "sequence_number", flat=True
+        )
+    ) == [1, 5]
+
+
 def test_database_refuses_a_reused_client_message_id(message):
     client_id = uuid.uuid4()
     _next_message(message.interview, client_message_id=client_id).save()

@@ -84,7 +84,7 @@ def test_an_append_queued_behind_another_gets_the_next_number(interview_in_progr
     """Sequence numbers have no gap and no duplicate: appends take turns on the row lock.
 
     The queued append asked for its number before message #1 existed; it must still
-    get #2, which only reading the last number under the lock can give.
+    get #2, which only numbering it under the lock can give.
     """
 
     def lock_the_interview():
