@@ -6,6 +6,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, models
 from rest_framework import (
+    ISO_8601,
     exceptions,
     filters,
     pagination,
@@ -210,6 +211,8 @@ class RowsRepresentation:
                 raise TypeError(f"{name}: only plain and primary-key fields can be read as rows")
             elif _formats_as_it_is(field):
                 represent = None
+            elif _IsoDateTime.formats(field):
+                represent = _IsoDateTime(field)
             else:
                 represent = field.to_representation
             self.columns.append((name, opts.get_field(field.source).attname, represent))
@@ -229,7 +232,10 @@ class RowsRepresentation:
         return [attname for _name, attname, _represent in self.columns]
 
     def __call__(self, rows) -> list[dict]:
-        columns = self.columns
+        columns = [
+            (name, attname, represent.now() if isinstance(represent, _IsoDateTime) else represent)
+            for name, attname, represent in self.columns
+        ]
         return [
             {
                 name: value
@@ -243,6 +249,42 @@ class RowsRepresentation:
 
 
 _BUILT: dict = {}
+
+
+class _IsoDateTime:
+    """DRF's DateTimeField.to_representation in ISO 8601, with the time zone looked up
+    once per list, not once per value: DRF asks for the current time zone (a
+    thread-local) for each timestamp, which on a transcript is most of its formatting.
+    """
+
+    def __init__(self, field: serializers.DateTimeField):
+        self.field = field
+
+    @staticmethod
+    def formats(field) -> bool:
+        """Whether ``field`` is a plain DateTimeField writing ISO 8601."""
+        return (
+            isinstance(field, serializers.DateTimeField)
+            and type(field).to_representation is serializers.DateTimeField.to_representation
+            and str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601
+        )
+
+    def now(self):
+        """The formatting, in the time zone that is current now (a request's)."""
+        field = self.field
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        if zone is None:  # USE_TZ off: DRF's own naive formatting.
+            return field.to_representation
+
+        def represent(value):
+            if value.tzinfo is None:  # (Not from a timestamptz column.)
+                return field.to_representation(value)
+            text = value.astimezone(zone).isoformat()
+            # As DRF writes UTC.
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+
+        return represent
+
 
 #: Fields that read more than a column of the row: related objects, nested serializers,
 #: methods.

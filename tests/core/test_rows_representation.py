@@ -2,7 +2,12 @@
 anything else (a nested serializer, a method field) is refused when a view builds it,
 not rendered wrongly."""
 
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+from django.utils import timezone
 from rest_framework import serializers
 
 from assessments.models import AssessmentResult
@@ -69,3 +74,67 @@ def test_rows_read_as_the_serializer_writes_them_integer_keys_included(assessmen
 
     assert as_json([row]) == [dict(AssessmentResultSerializer(assessment).data)]
     assert as_json([row])[0]["reviewed_by"] == admin_user.pk
+
+
+def _message(created_at, updated_at) -> InterviewMessage:
+    return InterviewMessage(
+        id=uuid.uuid4(),
+        interview_id=uuid.uuid4(),
+        session_id=uuid.uuid4(),
+        sequence_number=1,
+        message_type="ai_question",
+        content_text="Why?",
+        created_at=created_at,
+        updated_at=updated_at,
+    )
+
+
+def _as_row(message: InterviewMessage, as_json: RowsRepresentation) -> dict:
+    return {attname: getattr(message, attname) for attname in as_json.attnames}
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/St_Johns"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC),
+        datetime(2026, 7, 1, 0, 0, 0, tzinfo=UTC),  # no fraction: isoformat leaves it out
+        datetime(2026, 10, 25, 1, 30, tzinfo=ZoneInfo("Asia/Tokyo")),
+    ],
+)
+def test_timestamps_read_as_the_serializer_writes_them_in_the_current_time_zone(zone, moment):
+    message = _message(moment, moment + timedelta(microseconds=1))
+    as_json = RowsRepresentation(InterviewMessageSerializer())
+
+    with timezone.override(ZoneInfo(zone)):
+        [read] = as_json([_as_row(message, as_json)])
+        written = InterviewMessageSerializer(message).data
+
+    assert (read["created_at"], read["updated_at"]) == (
+        written["created_at"],
+        written["updated_at"],
+    )
+
+
+def test_a_timestamp_without_a_time_zone_is_written_as_drf_writes_it():
+    naive = datetime(2026, 3, 14, 15, 9, 26)  # noqa: DTZ001 - the case under test
+    message = _message(naive, naive)
+    as_json = RowsRepresentation(InterviewMessageSerializer())
+
+    with timezone.override(ZoneInfo("Europe/Paris")):
+        [read] = as_json([_as_row(message, as_json)])
+        written = InterviewMessageSerializer(message).data
+
+    assert read["created_at"] == written["created_at"] == "2026-03-14T15:09:26+01:00"
+
+
+def test_without_time_zones_timestamps_are_written_as_drf_writes_them(settings):
+    settings.USE_TZ = False
+    moment = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
+    message = _message(moment, moment)
+    as_json = RowsRepresentation(InterviewMessageSerializer())
+
+    [read] = as_json([_as_row(message, as_json)])
+
+    assert read["created_at"] == InterviewMessageSerializer(message).data["created_at"]
+    assert read["created_at"] == "2026-03-14T15:09:26"
