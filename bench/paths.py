@@ -1,4 +1,4 @@
-"""The hot paths of issue 12: what each one requests, as whom, and on which rows."""
+"""The hot paths the benchmark loads: what each one requests, as whom, and on which rows."""
 
 import json
 from dataclasses import dataclass

@@ -129,7 +129,7 @@ SCALES = {
         duration=10,
         warmup=2,
     ),
-    # `make bench SCALE=large`: the sizes of issue 12 (3M+ messages, 300k assessments).
+    # `make bench SCALE=large`: millions of messages (3M+), 300k assessments.
     "large": Scale(
         name="large",
         candidates=100_000,
