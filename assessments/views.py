@@ -7,12 +7,16 @@ from assessments.filters import AssessmentFilter
 from assessments.models import AssessmentResult
 from assessments.serializers import AssessmentResultSerializer, ReviewSerializer
 from core.openapi import ERRORS, documented_crud
-from core.viewsets import SoftDeleteModelViewSet
+from core.viewsets import RowsListMixin, SoftDeleteModelViewSet
 
 
 @documented_crud(AssessmentResultSerializer)
-class AssessmentResultViewSet(SoftDeleteModelViewSet):
-    """The AI's assessments and their human review. Never shown to candidates."""
+class AssessmentResultViewSet(RowsListMixin, SoftDeleteModelViewSet):
+    """The AI's assessments and their human review. Never shown to candidates.
+
+    Lists are read as rows: a page of 50 assessments carries a dozen JSON documents
+    each, and recruiters' skill filters page through thousands of them.
+    """
 
     queryset = AssessmentResult.objects.all()
     serializer_class = AssessmentResultSerializer

@@ -1153,3 +1153,24 @@ def test_the_crud_endpoints_cannot_write_a_review(admin_api, assessment, admin_u
         stored.reviewed_by,
         stored.reviewed_at,
     ) == ("pending", None, "", None, None)
+
+
+@pytest.mark.parametrize("caller", ["admin_api", "engine_api"])
+def test_a_listed_assessment_reads_as_its_own_page_does(request, caller, admin_api, interview):
+    """Lists are made from rows, pages from the model: both are written by the same
+    serializer's fields, every kind of field filled (decimals, documents, a reviewer's
+    key, timestamps) and for staff and non-staff alike."""
+    created = admin_api.post(LIST_URL, payload(interview), format="json").json()
+    reviewed = admin_api.post(
+        review_url(created["id"]),
+        {"review_status": "overridden", "final_score": "80.25", "review_notes": "Fair."},
+        format="json",
+    )
+    assert reviewed.status_code == 200
+    client = request.getfixturevalue(caller)
+
+    [listed] = client.get(LIST_URL).json()["results"]
+
+    assert listed == client.get(detail_url(created["id"])).json()
+    assert listed["reviewed_by"] == user_of(admin_api).pk
+    assert (listed["final_score"], listed["integrity_score"]) == ("80.25", "91.25")
