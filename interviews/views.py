@@ -18,10 +18,9 @@ from core.api import (
     UUID_LOOKUP,
     Conflict,
     PreconditionFailed,
-    RowsRepresentation,
 )
 from core.openapi import CONFLICT, DETAIL, ERRORS, documented_crud
-from core.viewsets import SoftDeleteModelViewSet
+from core.viewsets import RowsListMixin, SoftDeleteModelViewSet
 from interviews import services
 from interviews.filters import AgentActionFilter, InterviewFilter, MessageFilter
 from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
@@ -168,7 +167,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         },
     ),
 )
-class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class InterviewMessageViewSet(RowsListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """An interview's transcript, in order; appends get the next number."""
 
     queryset = InterviewMessage.objects.all()
@@ -188,15 +187,13 @@ class InterviewMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
     def list(self, request, interview_id):
-        # The hot read of a live interview: rows, not model instances (RowsRepresentation).
-        as_json = RowsRepresentation.for_view(self)
-        rows = self.filter_queryset(self.get_queryset()).values(*as_json.attnames)
-        page = self.paginate_queryset(rows)
-        if not page:
+        # The hot read of a live interview: rows, not model instances (RowsListMixin).
+        response = super().list(request, interview_id)
+        if not response.data["results"]:
             # No rows: a transcript with none (yet, or after ?after=), or an interview
             # that is not there for the caller: 404.
             get_object_or_404(self._visible_interviews(), pk=interview_id)
-        return self.get_paginated_response(as_json(page))
+        return response
 
     def create(self, request, interview_id):
         serializer = self.get_serializer(data=request.data)
