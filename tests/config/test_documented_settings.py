@@ -6,13 +6,12 @@ find, and one documented but never read is a setting that silently does nothing.
 """
 
 import re
-from pathlib import Path
 
-from django.conf import settings
+from tests.dbutils import checkout, documented_variables
 
-from tests.dbutils import documented_variables
-
-BASE_DIR = Path(settings.BASE_DIR)
+#: The sources as committed (under `make mutate` the project runs from a mutated copy,
+#: whose altered string literals would read as variables).
+BASE_DIR = checkout()
 #: The code that reads the environment when the project runs (the tests' own
 #: variables, such as TEST_DATABASE_TEMPLATE, are not settings).
 READERS = ["config/settings.py", "gunicorn.conf.py", "ops/serving.py"]
