@@ -192,6 +192,12 @@ def run(arguments: list[str]) -> None:
     )
     if holder.stdout.readline().strip() != "holding":
         sys.exit("Could not connect to the database.")
+    # This runner was imported as tests.mutation from the checkout; the suite must import
+    # its `tests` package from mutants/ (pytest refuses a conftest whose package was
+    # imported from elsewhere, as happens when mutmut lists the tests in a fork of this
+    # process).
+    for name in [name for name in sys.modules if name == "tests" or name.startswith("tests.")]:
+        del sys.modules[name]
     try:
         mutate_decorated_functions()
         run_fastest_tests_first()
