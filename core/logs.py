@@ -134,6 +134,6 @@ class GunicornAccessFormatter(JSONFormatter):
         log_record["message"] = "request"
         for field, atom in self.ATOMS.items():
             # gunicorn's atoms answer "-" for what a request lacks.
-            value = atoms[atom] if atom in atoms or atom.startswith("{") else "-"
+            value = atoms.get(atom, "-")
             if value != "-":
                 log_record[field] = value

@@ -249,6 +249,13 @@ def test_the_api_answers_400_where_django_could_not_build_the_request(serve, con
 
 
 @pytest.mark.parametrize("serve", SERVERS)
+def test_a_request_without_a_content_type_is_served(serve):
+    status, _headers, content = serve("GET", "/healthz")
+
+    assert (status, json.loads(content)) == (200, {"status": "ok"})
+
+
+@pytest.mark.parametrize("serve", SERVERS)
 @pytest.mark.parametrize(
     "content_type",
     [

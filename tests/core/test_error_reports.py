@@ -1,5 +1,6 @@
 """Error reports (SENTRY_DSN) reach Sentry without personal data."""
 
+import copy
 import gzip
 import io
 import json
@@ -129,18 +130,18 @@ def serve(method: str, path: str, *, query: str = "", body: bytes = b"", headers
     return status[0]
 
 
-def test_a_failing_request_is_reported_without_personal_data(
-    sentry, refusing_transcript, interview_in_progress, admin_user, candidate
-):
+def post_a_refused_message(interview, login, candidate) -> tuple[str, bytes, str]:
+    """A signed-in staff browser's transcript append that fails with a 500, carrying
+    personal data in its query string, cookies, headers and body: (status, body, session)."""
     browser = Client()
-    browser.force_login(admin_user)
+    browser.force_login(login)
     session = browser.cookies[settings.SESSION_COOKIE_NAME].value
     csrf = secrets.token_hex(16)
     body = json.dumps({"message_type": "candidate_response", "content_text": TRANSCRIPT}).encode()
 
     status = serve(
         "POST",
-        f"/api/v1/interviews/{interview_in_progress.pk}/messages/",
+        f"/api/v1/interviews/{interview.pk}/messages/",
         query=f"email={candidate.email}",
         body=body,
         headers={
@@ -157,6 +158,13 @@ def test_a_failing_request_is_reported_without_personal_data(
         },
     )
     sentry_sdk.flush()
+    return status, body, session
+
+
+def test_a_failing_request_is_reported_without_personal_data(
+    sentry, refusing_transcript, interview_in_progress, admin_user, candidate
+):
+    status, body, session = post_a_refused_message(interview_in_progress, admin_user, candidate)
 
     assert status.startswith("500 ")
     sent = sentry.everything()
@@ -299,3 +307,89 @@ def test_without_sentry_dsn_nothing_is_reported():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+@pytest.fixture
+def collected(sentry):
+    """What the SDK collected, before the hooks rebuild it: the first of the two guards."""
+    client = sentry_sdk.get_client()
+    raw = {"events": [], "breadcrumbs": []}
+    scrub_event, scrub_crumb = client.options["before_send"], client.options["before_breadcrumb"]
+
+    def keep_event(event, hint):
+        raw["events"].append(copy.deepcopy(event))
+        return scrub_event(event, hint)
+
+    def keep_crumb(crumb, hint):
+        raw["breadcrumbs"].append(copy.deepcopy(crumb))
+        return scrub_crumb(crumb, hint)
+
+    client.options["before_send"], client.options["before_breadcrumb"] = keep_event, keep_crumb
+    return raw
+
+
+def test_the_sdk_itself_collects_no_user_cookies_body_query_or_values(
+    collected, refusing_transcript, interview_in_progress, admin_user, candidate
+):
+    status, body, _session = post_a_refused_message(interview_in_progress, admin_user, candidate)
+
+    assert status.startswith("500 ")
+    [event] = [e for e in collected["events"] if "exception" in e]
+    assert "user" not in event
+    request = event["request"]
+    assert not {"cookies", "data", "query_string"} & set(request)
+    shown = {name: value for name, value in request["headers"].items() if value != "[Filtered]"}
+    assert shown == {
+        "Content-Length": str(len(body)),
+        "Content-Type": "application/json",
+        "Host": "testserver",
+        "X-Request-Id": "req-42",
+    }
+    frames = [frame for e in event["exception"]["values"] for frame in e["stacktrace"]["frames"]]
+    assert frames
+    assert not [frame for frame in frames if "vars" in frame]
+    queries = [crumb for crumb in collected["breadcrumbs"] if crumb.get("category") == "query"]
+    assert queries
+    assert not [crumb for crumb in queries if crumb.get("data")]
+
+
+class ScoringFailed(Exception):
+    """An error of the project's own kind: its module is reported."""
+
+
+def test_a_report_keeps_what_describes_the_code_and_nothing_else(sentry):
+    sentry_sdk.set_tag("component", "engine")
+    sentry_sdk.set_context("os", {"name": "Linux"})
+    sentry_sdk.set_context("candidate", {"note": TRANSCRIPT})
+    with sentry_sdk.start_transaction(name="probe"):
+        logging.getLogger("tests.portal").warning("Scoring %s", TRANSCRIPT)
+        sentry_sdk.capture_exception(ScoringFailed(TRANSCRIPT))  # Never raised: no stack.
+    sentry_sdk.flush()
+
+    assert TRANSCRIPT not in sentry.everything()
+    [event] = sentry.items("event")
+    [trace] = sentry.items("transaction")
+    assert event["tags"] == {"component": "engine"}
+    assert event["exception"] == {
+        "values": [
+            {
+                "type": "ScoringFailed",
+                "module": __name__,
+                "value": "[Filtered]",
+                "mechanism": {"type": "generic", "handled": True},
+                "stacktrace": {"frames": []},
+            }
+        ]
+    }
+    assert set(event["contexts"]) == {"runtime", "os", "trace"}
+    assert event["contexts"]["os"] == {"name": "Linux"}
+    assert event["contexts"]["trace"]["trace_id"] == trace["contexts"]["trace"]["trace_id"]
+    [crumb] = event["breadcrumbs"]["values"]
+    assert crumb == {
+        "type": "log",
+        "category": "tests.portal",
+        "level": "warning",
+        "timestamp": crumb["timestamp"],
+        "message": "Scoring %s",
+    }
+    assert crumb["timestamp"] <= event["timestamp"]

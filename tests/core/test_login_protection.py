@@ -5,11 +5,13 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.checks import run_checks
-from django.test import Client
+from django.test import Client, RequestFactory
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.lockout import lockout_response
 from tests.dbutils import project_env, run_project
 
 USERNAME = "ada@example.com"
@@ -58,6 +60,8 @@ def assert_locked_out_page(response) -> None:
     assert COOL_OFF.total_seconds() - 30 < wait <= COOL_OFF.total_seconds()
     page = response.content.decode()
     assert "<title>Sign-in locked | Django site admin</title>" in page
+    # Rendered for this request, as every admin page is (the theme toggle needs it).
+    assert '<button class="theme-toggle">' in page
     assert (
         "This account is locked for sign-in from your address after 5 failed\n    attempts."
     ) in page
@@ -123,6 +127,23 @@ class TestAdminLogin:
             LIMIT,
         )
 
+    def test_the_wait_counts_from_this_usernames_last_failure_at_this_address(self, client, staff):
+        for n in range(LIMIT):
+            admin_login(client, f"guess-{n}")
+        # Failures since then, of another username here and of this one elsewhere.
+        admin_login(client, "guess", username="grace@example.com")
+        admin_login(Client(REMOTE_ADDR="192.0.2.44"), "guess")
+        # This lockout began 295 seconds ago: 605 left, a little over 10 minutes.
+        AccessAttempt.objects.filter(username=USERNAME, ip_address="127.0.0.1").update(
+            attempt_time=timezone.now() - COOL_OFF + timedelta(seconds=605)
+        )
+
+        response = admin_login(client, PASSWORD)
+
+        assert response.status_code == 429
+        assert 600 < int(response["Retry-After"]) <= 605
+        assert "Try again in 11 minutes." in response.content.decode()
+
     def test_an_administrator_unlocks_by_deleting_the_attempt(self, client, admin_client, staff):
         for n in range(LIMIT):
             admin_login(client, f"guess-{n}")
@@ -153,6 +174,40 @@ class TestAdminLogin:
         # Successful logins and every failure are not logged: the lockout needs neither.
         assert AccessLog.objects.count() == 0
         assert AccessFailureLog.objects.count() == 0
+
+
+class TestLockoutAnswer:
+    """django-axes calls the lockout answer (AXES_LOCKOUT_CALLABLE) with the login's
+    credentials; the attempt it read may be gone or run out by then."""
+
+    @staticmethod
+    def answer(credentials):
+        request = RequestFactory().post(LOGIN_URL)  # The username is in the credentials.
+        request.user, request.axes_ip_address = AnonymousUser(), "127.0.0.1"
+        return lockout_response(request, None, credentials)
+
+    @staticmethod
+    def failed(ago: timedelta) -> None:
+        attempt = AccessAttempt.objects.create(
+            username=USERNAME, ip_address="127.0.0.1", failures_since_start=LIMIT
+        )
+        # (attempt_time is set on creation, whatever it is given.)
+        AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=timezone.now() - ago)
+
+    def test_the_wait_is_the_credentials_usernames(self, db):
+        self.failed(ago=timedelta(minutes=10))
+
+        assert 295 < int(self.answer({"username": USERNAME})["Retry-After"]) <= 300
+
+    def test_an_attempt_unlocked_meanwhile_waits_one_cool_off_at_most(self, db):
+        response = self.answer({"username": USERNAME})
+
+        assert (response.status_code, response["Retry-After"]) == (429, "900")
+
+    def test_a_lockout_that_ran_out_meanwhile_waits_one_second(self, db):
+        self.failed(ago=COOL_OFF + timedelta(minutes=1))
+
+        assert self.answer({"username": USERNAME})["Retry-After"] == "1"
 
 
 class TestClientAddress:

@@ -63,6 +63,13 @@ def test_the_estimate_is_never_below_what_was_counted(admin_api, twenty_candidat
     assert admin_api.get(f"{URL}?page_size=3").json()["count"] == 6
 
 
+def test_a_count_of_exactly_the_limit_is_exact(admin_api, twenty_candidates, monkeypatch):
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 20)
+    monkeypatch.setattr(pagination, "planned_rows", lambda queryset: 1000)
+
+    assert admin_api.get(f"{URL}?page_size=3").json()["count"] == 20
+
+
 def test_a_page_that_is_not_full_gives_the_count_without_counting(admin_api, twenty_candidates):
     with CaptureQueriesContext(connection) as queries:
         found = admin_api.get(f"{URL}?email=C7@example.com").json()

@@ -15,6 +15,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.urls import path
+from gunicorn.glogging import SafeAtoms
 from model_bakery import baker
 
 from candidates.models import Candidate
@@ -167,15 +168,45 @@ def test_the_access_line_keeps_what_an_operator_needs_and_nothing_personal():
     }
 
 
-def test_the_access_line_leaves_out_what_the_request_lacked():
-    atoms = {"h": "10.0.3.7", "m": "GET", "U": "/healthz", "s": "200", "B": 0, "M": 1}
-    atoms["{x-request-id}o"] = "-"  # gunicorn's answer for a header that is not there.
-
+@pytest.mark.parametrize(
+    "atoms",
+    [
+        # As gunicorn hands them over: a missing atom or header reads "-".
+        SafeAtoms({"h": "10.0.3.7", "m": "GET", "U": "/healthz", "s": "200", "B": 0}),
+        {"h": "10.0.3.7", "m": "GET", "U": "/healthz", "s": "200", "B": 0, "M": "-"},
+    ],
+    ids=["missing", "dash"],
+)
+def test_the_access_line_leaves_out_what_the_request_lacked(atoms):
     line = json.loads(GunicornAccessFormatter().format(gunicorn_access_record(atoms)))
 
-    assert "request_id" not in line or line["request_id"] is None
-    assert line["path"] == "/healthz"
-    assert line["bytes"] == 0
+    assert line | {"time": None} == {
+        "time": None,
+        "level": "INFO",
+        "name": "gunicorn.access",
+        "message": "request",
+        "request_id": None,
+        "method": "GET",
+        "path": "/healthz",
+        "status": "200",
+        "bytes": 0,
+        "remote_addr": "10.0.3.7",
+    }
+
+
+def test_an_access_logger_line_without_atoms_is_written_as_a_bare_request_line():
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%s", ("x",), None)
+    record.request_id = None
+
+    line = json.loads(GunicornAccessFormatter().format(record))
+
+    assert line | {"time": None} == {
+        "time": None,
+        "level": "INFO",
+        "name": "gunicorn.access",
+        "message": "request",
+        "request_id": None,
+    }
 
 
 @pytest.fixture

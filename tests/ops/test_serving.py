@@ -1,10 +1,11 @@
-"""The local settings file (.env) that manage.py, make run and make serve all read."""
+"""The local settings file (.env) that manage.py, make run and make serve all read, and
+how many processes and threads serve requests."""
 
 import os
 
 import pytest
 
-from ops.serving import read_dotenv
+from ops.serving import DEFAULT_THREADS, read_dotenv, threads, workers
 
 
 @pytest.fixture
@@ -33,3 +34,18 @@ def test_no_file_is_no_change(tmp_path, clean_environment):
     read_dotenv(tmp_path)
 
     assert dict(os.environ) == before
+
+
+def test_without_settings_two_workers_per_cpu_plus_one_serve_with_four_threads(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("WEB_THREADS", raising=False)
+
+    assert workers() == 2 * len(os.sched_getaffinity(0)) + 1
+    assert threads() == DEFAULT_THREADS == 4
+
+
+def test_web_concurrency_and_web_threads_set_the_sizes(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("WEB_THREADS", "7")
+
+    assert (workers(), threads()) == (3, 7)
