@@ -12,8 +12,10 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from knox.models import AuthToken
+from knox.signals import token_expired
 from rest_framework.test import APIClient
 
+from core.authentication import TokenAuthentication
 from tests.dbutils import project_env, run_project
 
 TOKEN_URL = "/api/v1/auth/token/"
@@ -199,12 +201,27 @@ class TestPresenting:
     def test_an_expired_token_answers_401_and_is_removed(self, api_client, login):
         _status, body = issue(api_client)
         AuthToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
+        expired = []
 
-        response = read_with(body["token"])
+        def receiver(sender, **kwargs):
+            expired.append((sender, kwargs))
+
+        token_expired.connect(receiver)
+        try:
+            response = read_with(body["token"])
+        finally:
+            token_expired.disconnect(receiver)
 
         assert (response.status_code, response.json()) == (401, INVALID_TOKEN)
         assert response["WWW-Authenticate"] == "Token"
         assert AuthToken.objects.count() == 0
+        # knox's signal, as knox sends it, for whoever listens (an audit log, say).
+        assert expired == [
+            (
+                TokenAuthentication,
+                {"signal": token_expired, "username": login.get_username(), "source": "auth_token"},
+            )
+        ]
 
     def test_a_token_about_to_expire_still_works(self, api_client, login):
         _status, body = issue(api_client)

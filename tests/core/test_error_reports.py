@@ -28,6 +28,7 @@ from tests.dbutils import project_env, run_project
 TRANSCRIPT = "My previous employer paid me 91234 euros"
 REQUEST_NOTE = "call-me-on-0612345678"
 CLIENT_ADDRESS = "203.0.113.77"
+DSN = "https://public@sentry.example.com/1"
 
 
 class CapturingTransport(Transport):
@@ -58,7 +59,7 @@ def sentry():
     transport = CapturingTransport()
     with sentry_sdk.isolation_scope():
         start_error_reports(
-            dsn="https://public@sentry.example.com/1",
+            dsn=DSN,
             environment="test",
             traces_sample_rate=1.0,  # Performance traces too: they carry requests and SQL.
             transport=transport,
@@ -369,6 +370,9 @@ def test_a_report_keeps_what_describes_the_code_and_nothing_else(sentry):
     assert TRANSCRIPT not in sentry.everything()
     [event] = sentry.items("event")
     [trace] = sentry.items("transaction")
+    # Sent where SENTRY_DSN says, marked with SENTRY_ENVIRONMENT.
+    assert sentry_sdk.get_client().dsn == DSN
+    assert event["environment"] == trace["environment"] == "test"
     assert event["tags"] == {"component": "engine"}
     assert event["exception"] == {
         "values": [
