@@ -70,8 +70,13 @@ def test_metrics_answer_the_token(metrics_token):
 
 
 def test_metrics_are_only_read(metrics_token):
-    response = Client().post("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
-    assert response.status_code == 405
+    authorization = {"Authorization": f"Bearer {TOKEN}"}
+
+    posted = Client().post("/metrics", headers=authorization)
+    head = Client().head("/metrics", headers=authorization)
+
+    assert (posted.status_code, posted["Allow"]) == (405, "GET, HEAD")
+    assert head.status_code == 200
 
 
 # --- Requests ----------------------------------------------------------------------
