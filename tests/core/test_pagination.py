@@ -70,6 +70,20 @@ def test_a_count_of_exactly_the_limit_is_exact(admin_api, twenty_candidates, mon
     assert admin_api.get(f"{URL}?page_size=3").json()["count"] == 20
 
 
+def test_an_empty_page_within_the_estimate_is_served_and_one_past_it_is_a_404(
+    admin_api, twenty_candidates, monkeypatch
+):
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 5)
+    monkeypatch.setattr(pagination, "planned_rows", lambda queryset: 30)
+
+    last = admin_api.get(f"{URL}?page_size=10&page=3")
+    past = admin_api.get(f"{URL}?page_size=10&page=4")
+
+    assert last.status_code == 200
+    assert (last.json()["count"], last.json()["next"], last.json()["results"]) == (30, None, [])
+    assert past.status_code == 404
+
+
 def test_a_page_that_is_not_full_gives_the_count_without_counting(admin_api, twenty_candidates):
     with CaptureQueriesContext(connection) as queries:
         found = admin_api.get(f"{URL}?email=C7@example.com").json()

@@ -852,3 +852,22 @@ def test_the_admin_action_is_for_staff_with_the_permission(client, candidate):
     assert read(_action(client, "export_personal_data", [candidate]))["candidate"]["id"] == str(
         candidate.pk
     )
+
+
+def test_an_interview_without_a_session_is_exported_with_none(admin_api, interview):
+    InterviewSession.objects.filter(interview=interview).delete()
+
+    [entry] = read(admin_api.get(export_url(interview.candidate)))["interviews"]
+
+    assert (entry["id"], entry["session"]) == (str(interview.pk), None)
+
+
+def test_the_logins_tokens_are_exported_oldest_first(admin_api, held):
+    [first] = AuthToken.objects.filter(user=held.user)
+    second, _key = AuthToken.objects.create(user=held.user)
+    # A changed row moves to the end of its table: stored order is no longer age order.
+    AuthToken.objects.filter(pk=first.pk).update(expiry=first.expiry)
+
+    tokens = read(admin_api.get(export_url(held)))["login"]["api_tokens"]
+
+    assert [token["created"] for token in tokens] == [iso(first.created), iso(second.created)]
