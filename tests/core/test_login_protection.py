@@ -231,6 +231,11 @@ class TestClientAddress:
         # Another client behind the same proxy is not locked out.
         assert is_signed_in(admin_login(self.via_proxy("203.0.113.9"), PASSWORD))
 
+    def test_a_forwarded_list_without_spaces_is_read_too(self, staff, behind_one_proxy):
+        admin_login(self.via_proxy("198.51.100.1,203.0.113.5"), "guess")
+
+        assert AccessAttempt.objects.get().ip_address == "203.0.113.5"
+
     def test_a_forwarded_value_that_is_no_address_counts_as_the_proxys(
         self, staff, behind_one_proxy
     ):

@@ -871,3 +871,11 @@ def test_the_logins_tokens_are_exported_oldest_first(admin_api, held):
     tokens = read(admin_api.get(export_url(held)))["login"]["api_tokens"]
 
     assert [token["created"] for token in tokens] == [iso(first.created), iso(second.created)]
+
+
+def test_the_document_is_utf_8_text_not_ascii_escapes(admin_api, candidate):
+    Candidate.objects.filter(pk=candidate.pk).update(full_name="Zoë Ağaoğlu")
+
+    response = admin_api.get(export_url(candidate))
+
+    assert "Zoë Ağaoğlu".encode() in b"".join(response.streaming_content)
