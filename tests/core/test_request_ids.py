@@ -168,6 +168,16 @@ def test_the_access_line_keeps_what_an_operator_needs_and_nothing_personal():
     }
 
 
+#: An access line's fields before any atom (its time left out).
+BARE_ACCESS_LINE = {
+    "time": None,
+    "level": "INFO",
+    "name": "gunicorn.access",
+    "message": "request",
+    "request_id": None,
+}
+
+
 @pytest.mark.parametrize(
     "atoms",
     [
@@ -181,11 +191,7 @@ def test_the_access_line_leaves_out_what_the_request_lacked(atoms):
     line = json.loads(GunicornAccessFormatter().format(gunicorn_access_record(atoms)))
 
     assert line | {"time": None} == {
-        "time": None,
-        "level": "INFO",
-        "name": "gunicorn.access",
-        "message": "request",
-        "request_id": None,
+        **BARE_ACCESS_LINE,
         "method": "GET",
         "path": "/healthz",
         "status": "200",
@@ -200,13 +206,7 @@ def test_an_access_logger_line_without_atoms_is_written_as_a_bare_request_line()
 
     line = json.loads(GunicornAccessFormatter().format(record))
 
-    assert line | {"time": None} == {
-        "time": None,
-        "level": "INFO",
-        "name": "gunicorn.access",
-        "message": "request",
-        "request_id": None,
-    }
+    assert line | {"time": None} == BARE_ACCESS_LINE
 
 
 @pytest.fixture
