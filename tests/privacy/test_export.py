@@ -7,6 +7,7 @@ import threading
 import tracemalloc
 from datetime import datetime, timedelta
 from io import BytesIO, StringIO
+from uuid import UUID
 from wsgiref.util import setup_testing_defaults
 
 import pghistory
@@ -862,15 +863,35 @@ def test_an_interview_without_a_session_is_exported_with_none(admin_api, intervi
     assert (entry["id"], entry["session"]) == (str(interview.pk), None)
 
 
-def test_the_logins_tokens_are_exported_oldest_first(admin_api, held):
-    [first] = AuthToken.objects.filter(user=held.user)
-    second, _key = AuthToken.objects.create(user=held.user)
-    # A changed row moves to the end of its table: stored order is no longer age order.
-    AuthToken.objects.filter(pk=first.pk).update(expiry=first.expiry)
+def test_the_logins_tokens_are_exported_oldest_first_then_by_digest(admin_api, held):
+    """Stored order, digest order and age order all differ, and two tokens tie on age."""
+    [issued_at_sign_up] = AuthToken.objects.filter(user=held.user)
+    day = issued_at_sign_up.created - timedelta(days=10)
+    tokens = {}
+    stored = [("0", day + timedelta(hours=1), 3), ("f", day, 2), ("a", day, 1)]
+    for digest, created, expiry in stored:
+        token = AuthToken.objects.create(user=held.user)[0]
+        AuthToken.objects.filter(pk=token.pk).update(
+            digest=digest * len(token.digest), created=created, expiry=day + timedelta(days=expiry)
+        )
+        tokens[digest] = (iso(created), iso(day + timedelta(days=expiry)))
+    issued_at_sign_up = (iso(issued_at_sign_up.created), iso(issued_at_sign_up.expiry))
 
-    tokens = read(admin_api.get(export_url(held)))["login"]["api_tokens"]
+    exported = read(admin_api.get(export_url(held)))["login"]["api_tokens"]
 
-    assert [token["created"] for token in tokens] == [iso(first.created), iso(second.created)]
+    expected = [tokens["a"], tokens["f"], tokens["0"], issued_at_sign_up]
+    assert [(token["created"], token["expiry"]) for token in exported] == expected
+
+
+def test_interviews_created_in_the_same_instant_are_exported_in_id_order(admin_api, candidate):
+    # Stored in the reverse of id order.
+    for number in (2, 1):
+        services.create_interview(candidate=candidate, role_type="python", id=UUID(int=number))
+    Interview.objects.filter(candidate=candidate).update(created_at=timezone.now())
+
+    exported = read(admin_api.get(export_url(candidate)))["interviews"]
+
+    assert [entry["id"] for entry in exported] == [str(UUID(int=1)), str(UUID(int=2))]
 
 
 def test_the_document_is_utf_8_text_not_ascii_escapes(admin_api, candidate):
