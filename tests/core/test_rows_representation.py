@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from assessments.models import AssessmentResult
 from assessments.serializers import AssessmentResultSerializer
-from core.api import PortalSerializer, RowsRepresentation
+from core.api import PortalSerializer, RowsRepresentation, _IsoDateTime
 from interviews.models import InterviewMessage
 from interviews.serializers import InterviewMessageSerializer
 
@@ -40,6 +40,87 @@ class WithANestedSerializer(PortalSerializer):
 def test_fields_that_need_an_instance_are_refused(serializer_class):
     with pytest.raises(TypeError, match="only plain and primary-key fields can be read as rows"):
         RowsRepresentation(serializer_class())
+
+
+class ShoutingCharField(serializers.CharField):
+    def to_representation(self, value):
+        return super().to_representation(value).upper()
+
+
+class WrappingJSONField(serializers.JSONField):
+    def to_representation(self, value):
+        return {"wrapped": super().to_representation(value)}
+
+
+class DayOnlyDateTimeField(serializers.DateTimeField):
+    def to_representation(self, value):
+        return super().to_representation(value)[:10]
+
+
+class WithFieldsThatFormatDifferently(PortalSerializer):
+    """Fields of the kinds read as they are, each of which formats its value."""
+
+    shouted = ShoutingCharField(source="content_text")
+    wrapped = WrappingJSONField(source="metadata")
+    as_bytes = serializers.JSONField(source="audio_metadata", binary=True)
+    day = serializers.DateTimeField(source="created_at", format="%Y-%m-%d")
+    day_only = DayOnlyDateTimeField(source="updated_at")
+
+    class Meta:
+        model = InterviewMessage
+        fields = ["shouted", "wrapped", "as_bytes", "day", "day_only"]
+
+
+def test_fields_that_format_their_values_are_asked_to():
+    moment = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
+    message = _message(moment, moment)
+    message.metadata, message.audio_metadata = {"a": 1}, {"b": 2}
+    as_json = RowsRepresentation(WithFieldsThatFormatDifferently())
+
+    [read] = as_json([_as_row(message, as_json)])
+
+    assert read == WithFieldsThatFormatDifferently(message).data
+    assert read == {
+        "shouted": "WHY?",
+        "wrapped": {"wrapped": {"a": 1}},
+        "as_bytes": b'{"b": 2}',
+        "day": "2026-03-14",
+        "day_only": "2026-03-14",
+    }
+
+
+def test_only_values_the_driver_returns_in_another_form_are_formatted_one_by_one():
+    """Text, integers and JSON documents go out as psycopg returns them; timestamps
+    through a formatter that looks the time zone up once per list; keys and choices
+    through their fields."""
+    as_json = RowsRepresentation(InterviewMessageSerializer())
+
+    formatting = {
+        name: "as read"
+        if represent is None
+        else "per list"
+        if isinstance(represent, _IsoDateTime)
+        else "by its field"
+        for name, _attname, represent in as_json.columns
+    }
+
+    assert formatting == {
+        "id": "by its field",
+        "interview": "by its field",
+        "session": "by its field",
+        "sequence_number": "as read",
+        "message_type": "by its field",
+        "content_text": "as read",
+        "content_audio_url": "as read",
+        "audio_duration_seconds": "as read",
+        "audio_metadata": "as read",
+        "response_time_seconds": "as read",
+        "metadata": "as read",
+        "schema_version": "as read",
+        "client_message_id": "by its field",
+        "created_at": "per list",
+        "updated_at": "per list",
+    }
 
 
 def test_the_messages_columns_are_read_by_their_database_names():
