@@ -825,7 +825,10 @@ def test_the_admin_action_exports_one_candidate_at_a_time(admin_client, candidat
 
     assert response.status_code == 302
     page = admin_client.get(CHANGELIST).text
-    assert "Select exactly one candidate to export: each export is one person&#x27;s file." in page
+    assert (
+        '<li class="error">Select exactly one candidate to export: '
+        "each export is one person&#x27;s file.</li>" in page
+    )
 
 
 def test_the_admin_action_answers_a_candidate_gone_meanwhile(admin_client, candidate):
