@@ -194,6 +194,7 @@ class TestSoftDelete:
 
         restored = Candidate.objects.get(pk=candidate.pk)
         assert restored.updated_at > deleted_at  # The restore is a change too.
+        assert deleted.updated_at == restored.updated_at  # The instance holds what is stored.
         assert restored.status == Candidate.Status.ACTIVE
         assert (restored.deleted_at, restored.deleted_by, restored.deletion_reason) == (
             None,
