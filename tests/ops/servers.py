@@ -97,11 +97,12 @@ class Cluster:
         )
         return standby
 
-    def start(self) -> None:
+    def start(self, *settings: str) -> None:
+        """Start the server; ``settings`` ("name=value") add to or override its own."""
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories="
             " -c fsync=off -c max_connections=60"
-        )
+        ) + "".join(f" -c {setting}" for setting in settings)
         log = str(self.data_dir / "server.log")
         pg(
             "pg_ctl",

@@ -4,11 +4,16 @@ tests/config/test_settings.py shows the same refusals from the real environment,
 new processes (check, check --deploy, migrate).
 """
 
+import contextlib
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
-from django.db import connection
+from django.db import connection, connections
+from django.db.backends.postgresql.base import DatabaseWrapper
+
+from tests.ops.servers import Cluster, scratch_folder, server_user
 
 EMBEDDED = "ops.embedded_postgres"
 SERVER = "django.db.backends.postgresql"
@@ -190,3 +195,54 @@ def test_the_pool_fit_needs_the_database_to_be_asked_for(serving, capsys):
     call_command("check")
 
     assert "ops.W001" not in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def server_with_reserved_connections():
+    """A server that keeps connections back for superusers and for roles granted
+    pg_use_reserved_connections (PostgreSQL 16 on): 60 less 3 less 2."""
+    with scratch_folder("portal-reserved-", server_user()) as folder:
+        cluster = Cluster.primary(folder / "data")
+        cluster.start("superuser_reserved_connections=3", "reserved_connections=2")
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+
+
+@pytest.fixture
+def checked_on(db):
+    """Run the checks with the default connection on another server."""
+
+    @contextlib.contextmanager
+    def on(cluster):
+        # The cluster's superuser, trusted; no pool (one belongs to each alias).
+        where = {"HOST": "127.0.0.1", "PORT": cluster.port, "NAME": "postgres"}
+        login = {"USER": "postgres", "PASSWORD": "", "OPTIONS": {}}
+        elsewhere = DatabaseWrapper({**connection.settings_dict, **where, **login}, "default")
+        ours = connections["default"]
+        connections["default"] = elsewhere
+        try:
+            yield
+        finally:
+            connections["default"] = ours
+            elsewhere.close()
+
+    return on
+
+
+@pytest.mark.slow
+def test_every_kind_of_reserved_connection_is_left_out(
+    serving, server_with_reserved_connections, checked_on, capsys
+):
+    serving(workers=56, pool_size=1)
+    with checked_on(server_with_reserved_connections):
+        too_many = pool_fit_warnings(capsys)
+        serving(workers=55, pool_size=1)
+        just_enough = pool_fit_warnings(capsys)
+
+    assert (
+        "(ops.W001) 56 workers x DB_POOL_MAX_SIZE=1 = 56 connections, but the database "
+        "server accepts 55 (max_connections=60 less 5 reserved)." in too_many
+    )
+    assert "ops.W001" not in just_enough
