@@ -6,6 +6,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from model_bakery import baker
 
@@ -112,6 +114,27 @@ def test_running_again_purges_nothing_new(settings, old_and_new):
     assert summary(_purge()).startswith(
         "Purged 0 interview sessions, 0 interview messages, 0 agent actions of 0 interviews"
     )
+
+
+def test_each_batch_is_read_from_where_the_last_one_ended(settings, candidate):
+    """Keyset batches: a batch never reads again past the rows already purged."""
+    settings.TRANSCRIPT_RETENTION_DAYS = 365
+    _finished(candidate, days_ago=400, messages=3)
+    keys = sorted(InterviewMessage.objects.values_list("pk", flat=True))
+
+    with CaptureQueriesContext(connection) as queries:
+        _purge("--batch-size", "1")
+
+    reads = [
+        query["sql"]
+        for query in queries
+        if query["sql"].startswith('SELECT "interview_messages"."id" AS "pk" FROM')
+    ]
+    # One read per batch, and one that finds the end.
+    assert len(reads) == len(keys) + 1
+    assert '"interview_messages"."id" >' not in reads[0]
+    for key, read in zip(keys, reads[1:], strict=True):
+        assert f""""interview_messages"."id" > '{key.hex}'::uuid""" in read
 
 
 def test_a_dry_run_changes_nothing(settings, old_and_new):
