@@ -1,10 +1,13 @@
 """Erasure through the API (POST /api/v1/candidates/{id}/erase/): what goes, what stays, who may."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
 from knox.models import AuthToken
 from model_bakery import baker
@@ -12,7 +15,13 @@ from model_bakery import baker
 from assessments.models import AssessmentResult
 from candidates.models import Candidate, Resume
 from interviews import services
-from interviews.models import AgentAction, Interview, InterviewMessage, InterviewSession
+from interviews.models import (
+    ERASED_TEXT,
+    AgentAction,
+    Interview,
+    InterviewMessage,
+    InterviewSession,
+)
 from tests.candidates import test_api
 from tests.candidates.test_api import FORBIDDEN, candidate_url
 
@@ -129,6 +138,49 @@ def test_erase_removes_the_candidates_personal_data(admin_api, admin_user, erasa
         "erased",
     )
     assert response.json()["email"] == stored.email
+
+
+def _logged(user, row) -> LogEntry:
+    """What Django's admin records of a change to ``row``: its name, and those of the
+    rows the change added or changed."""
+    return LogEntry.objects.create(
+        user=user,
+        content_type=ContentType.objects.get_for_model(row),
+        object_id=str(row.pk),
+        object_repr=str(row),
+        action_flag=CHANGE,
+        change_message=json.dumps([{"changed": {"name": str(row), "fields": ["notes"]}}]),
+    )
+
+
+def test_erase_removes_the_names_from_the_admins_change_log(
+    admin_api, admin_user, erasable, other_candidate
+):
+    """Who changed what kind of row, and when, stays."""
+    interviews = Interview.all_objects.filter(candidate=erasable)
+    theirs = [
+        erasable,
+        *Resume.all_objects.filter(candidate=erasable),  # The deleted one too.
+        *interviews,
+        *AssessmentResult.all_objects.filter(interview__in=interviews),
+    ]
+    others = [other_candidate, *other_candidate.resumes.all(), *other_candidate.interviews.all()]
+    entries = [_logged(admin_user, row) for row in theirs + others]
+    fields = ["user", "action_time", "content_type", "object_id", "action_flag"]
+
+    admin_api.post(candidate_url(erasable, "erase"))
+
+    for entry in entries:
+        stored = LogEntry.objects.get(pk=entry.pk)
+        names = (stored.object_repr, stored.change_message)
+        if entry.object_id in {str(row.pk) for row in theirs}:
+            assert names == (ERASED_TEXT, "")
+        else:
+            assert names == (entry.object_repr, entry.change_message)
+        assert [getattr(stored, name) for name in fields] == [
+            getattr(entry, name) for name in fields
+        ]
+    assert len(theirs) == 5
 
 
 def test_erasing_a_deleted_candidate_keeps_the_first_deletion_but_not_its_reason(
