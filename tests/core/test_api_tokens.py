@@ -198,6 +198,29 @@ class TestIssuing:
 
 
 class TestPresenting:
+    def test_an_expired_token_sharing_the_key_prefix_does_not_hide_a_valid_one(
+        self, api_client, login
+    ):
+        """Tokens are looked up by their first characters; another token with the same
+        ones, expired and met first, is removed and the search goes on."""
+        _status, body = issue(api_client)
+        valid = AuthToken.objects.get()
+        AuthToken.objects.all().delete()
+        AuthToken.objects.bulk_create(
+            [
+                AuthToken(
+                    digest="0" * len(valid.digest),
+                    token_key=valid.token_key,
+                    user=login,
+                    expiry=timezone.now() - timedelta(seconds=1),
+                ),
+                valid,  # Stored second: read second.
+            ]
+        )
+
+        assert read_with(body["token"]).status_code == 200
+        assert list(AuthToken.objects.values_list("digest", flat=True)) == [valid.digest]
+
     def test_an_expired_token_answers_401_and_is_removed(self, api_client, login):
         _status, body = issue(api_client)
         AuthToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
