@@ -296,6 +296,21 @@ def test_the_interview_page_shows_each_part_exactly(admin_client, assessment, ca
     assert re.findall(r"<td>(insert|update)</td>", history) == ["update", "insert"]
 
 
+def test_a_session_without_notes_shows_a_dash_for_each(admin_client, interview):
+    session = interview.session
+
+    page = _page(admin_client, interview)
+
+    assert _readonly(page, "session_state").endswith(
+        "<h4>Conversation memory</h4>—<h4>Skill boundaries</h4>—<h4>Progression</h4>—"
+    )
+    assert (
+        session.conversation_memory,
+        session.skill_boundaries_identified,
+        session.progression_state,
+    ) == (None, None, None)
+
+
 def test_each_agent_action_is_a_row_of_one_table(admin_client, interview):
     for action in ("ask_question", "raise_difficulty"):
         baker.make(
