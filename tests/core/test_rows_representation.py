@@ -65,10 +65,13 @@ class WithFieldsThatFormatDifferently(PortalSerializer):
     as_bytes = serializers.JSONField(source="audio_metadata", binary=True)
     day = serializers.DateTimeField(source="created_at", format="%Y-%m-%d")
     day_only = DayOnlyDateTimeField(source="updated_at")
+    in_tokyo = serializers.DateTimeField(
+        source="created_at", default_timezone=ZoneInfo("Asia/Tokyo")
+    )
 
     class Meta:
         model = InterviewMessage
-        fields = ["shouted", "wrapped", "as_bytes", "day", "day_only"]
+        fields = ["shouted", "wrapped", "as_bytes", "day", "day_only", "in_tokyo"]
 
 
 def test_fields_that_format_their_values_are_asked_to():
@@ -86,6 +89,7 @@ def test_fields_that_format_their_values_are_asked_to():
         "as_bytes": b'{"b": 2}',
         "day": "2026-03-14",
         "day_only": "2026-03-14",
+        "in_tokyo": "2026-03-15T00:09:26+09:00",  # Its own zone, not the current one.
     }
 
 

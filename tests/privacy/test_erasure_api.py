@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
@@ -181,6 +182,25 @@ def test_erase_removes_the_names_from_the_admins_change_log(
             getattr(entry, name) for name in fields
         ]
     assert len(theirs) == 5
+
+
+def test_erase_removes_failed_logins_under_their_email_and_under_their_login(
+    admin_api, erasable, other_candidate
+):
+    """The login's username can differ from the email (changed since sign-up)."""
+    User.objects.filter(pk=erasable.user_id).update(username="ada.signed.up@example.com")
+    for username in (
+        "ada.lovelace@example.com",
+        "ada.signed.up@example.com",
+        "grace.hopper@example.com",
+    ):
+        baker.make(AccessAttempt, username=username, failures_since_start=1)
+
+    admin_api.post(candidate_url(erasable, "erase"))
+
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == [
+        "grace.hopper@example.com"
+    ]
 
 
 def test_erasing_a_deleted_candidate_keeps_the_first_deletion_but_not_its_reason(
