@@ -270,6 +270,19 @@ class TestTokenEndpoint:
         elsewhere = token_login(APIClient(REMOTE_ADDR="192.0.2.44"), PASSWORD)
         assert (elsewhere.status_code, set(elsewhere.json())) == (200, {"token", "expiry"})
 
+    def test_the_wait_counts_from_this_usernames_last_failure(self, api_client, staff):
+        for n in range(LIMIT):
+            token_login(api_client, f"guess-{n}")
+        # This lockout began 295 seconds ago: 605 left.
+        AccessAttempt.objects.update(
+            attempt_time=timezone.now() - COOL_OFF + timedelta(seconds=605)
+        )
+
+        response = token_login(api_client, PASSWORD)
+
+        assert response.status_code == 429
+        assert 600 < int(response["Retry-After"]) <= 605
+
     def test_the_admin_and_the_api_count_together(self, client, api_client, staff):
         for n in range(LIMIT):
             admin_login(client, f"guess-{n}")
