@@ -205,7 +205,10 @@ class TestSoftDelete:
     def test_a_soft_delete_is_a_change(self, candidate):
         before = candidate.updated_at
         assert candidate.soft_delete(reason="mistake") is True
-        assert Candidate.all_objects.get(pk=candidate.pk).updated_at > before
+        stored = Candidate.all_objects.get(pk=candidate.pk)
+        assert stored.updated_at > before
+        # The instance holds what is stored: the deletion's moment is the change's.
+        assert candidate.updated_at == stored.updated_at == stored.deleted_at
         assert candidate.soft_delete(reason="again") is False  # Deleted already.
 
     def test_soft_deleted_resume_is_hidden(self, resume):
