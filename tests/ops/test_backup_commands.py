@@ -279,6 +279,63 @@ def test_data_that_reads_like_a_setting_is_restored(tmp_path, db):
     assert _contents() == before
 
 
+#: How long the database lets a transaction run in the test below, and how much longer
+#: the restore is held up before it may go on.
+TRANSACTION_TIMEOUT_MS = 100
+
+
+def test_a_long_restore_outlasts_the_database_transaction_timeout(dump, candidate):
+    """A server that knows transaction_timeout gets the script's own ``SET
+    transaction_timeout = 0``: a timeout set on the database or role, which the restore's
+    session inherits, would otherwise end a restore that runs longer."""
+    if connection.pg_version < 170000:
+        pytest.skip("transaction_timeout exists from PostgreSQL 17 on")
+    before = _contents()
+    Candidate.objects.filter(pk=candidate.pk).update(full_name="Changed since")
+    name = connection.settings_dict["NAME"]
+    database = sql.Identifier(name)
+    finished, outcome = threading.Event(), {}
+
+    def run():
+        try:
+            outcome["said"] = _restore("--noinput", str(dump))
+        except CommandError as error:
+            outcome["failed"] = str(error)
+        finally:
+            connection.close()
+            finished.set()
+
+    # Both connect before the timeout is set, so neither has it.
+    with admin_connect(name) as admin, admin_connect(name) as holder:
+        holder.autocommit = False
+        holder.execute("LOCK TABLE candidates IN ACCESS SHARE MODE")  # The restore waits.
+        admin.execute(
+            sql.SQL("ALTER DATABASE {} SET transaction_timeout = {}").format(
+                database, sql.Literal(f"{TRANSACTION_TIMEOUT_MS}ms")
+            )
+        )
+        worker = threading.Thread(target=run)
+        try:
+            worker.start()
+            # Held up until its transaction has run three timeouts long, or until it ended.
+            held = sql.SQL(
+                "SELECT clock_timestamp() - xact_start > {} * interval '1 ms'"
+                " FROM pg_stat_activity WHERE datname = %s AND application_name = 'psql'"
+                " AND wait_event_type = 'Lock'"
+            ).format(sql.Literal(3 * TRANSACTION_TIMEOUT_MS))
+            while not finished.is_set():
+                waited = admin.execute(held, [name]).fetchone()
+                if waited is not None and waited[0]:
+                    break
+        finally:
+            admin.execute(sql.SQL("ALTER DATABASE {} RESET transaction_timeout").format(database))
+            holder.rollback()
+            worker.join(60)
+
+    assert outcome == {"said": f"Restored {name} from {dump}.\n"}
+    assert _contents() == before
+
+
 def test_a_missing_backup_file_is_refused(tmp_path, db):
     with pytest.raises(CommandError) as refused:
         _restore("--noinput", str(tmp_path / "none.dump"))

@@ -39,8 +39,9 @@ def run_client(program: str, *args: str) -> None:
         raise CommandError(f"{program} failed:\n{result.stderr.strip()}")
 
 
-#: Settings that PostgreSQL 18's client tools write but older servers do not know.
+#: Settings that PostgreSQL 18's client tools write but servers before 17 do not know.
 _NEWER_SETTINGS = (b"SET transaction_timeout",)
+_NEWER_SETTINGS_SINCE = 170000
 
 #: What the script's opening holds, before its first object: comments, psql's
 #: meta-commands, blank lines, BEGIN and the settings the restore runs under.
@@ -55,8 +56,10 @@ def restore_archive(path: str) -> None:
 
     pg_restore turns the archive into SQL, which flows on to psql in pieces of at most
     ``_PIECE`` bytes, so memory stays flat whatever the archive's size. The settings
-    that only newer servers know are left out of the script's opening, so a
-    PostgreSQL 18 dump restores into 15 to 18 alike.
+    that only newer servers know are left out of the script's opening when the server
+    is older, so a PostgreSQL 18 dump restores into 15 to 18 alike; a newer server
+    keeps them, so the database's or role's own transaction_timeout cannot cut a long
+    restore short.
 
     The script itself holds the transaction (pg_restore --single-transaction writes
     BEGIN first and COMMIT last) rather than psql --single-transaction, which commits
@@ -68,6 +71,7 @@ def restore_archive(path: str) -> None:
     stopped before its input ends.
     """
     conninfo, env = _target()
+    unknown = _NEWER_SETTINGS if connection.pg_version < _NEWER_SETTINGS_SINCE else ()
     # Error output goes to files, which never fill up and block the program writing it.
     with tempfile.TemporaryFile() as decode_errors, tempfile.TemporaryFile() as replay_errors:
         # pg_restore only turns the file into SQL: it needs no connection, hence no password.
@@ -82,7 +86,7 @@ def restore_archive(path: str) -> None:
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=replay_errors, env=env,
         )  # fmt: skip
         try:
-            failed = _replay(pg_restore, psql)
+            failed = _replay(pg_restore, psql, unknown)
         finally:
             # What still runs here is stopped: the other program failed, or this one was
             # interrupted. psql stopped before the script's COMMIT leaves nothing changed.
@@ -98,10 +102,13 @@ def restore_archive(path: str) -> None:
             raise CommandError(f"Restore failed (nothing changed):\n{_said(replay_errors)}")
 
 
-def _replay(pg_restore: subprocess.Popen, psql: subprocess.Popen) -> subprocess.Popen | None:
-    """Feed pg_restore's script to psql; return the program that failed, if one did."""
+def _replay(
+    pg_restore: subprocess.Popen, psql: subprocess.Popen, unknown: tuple[bytes, ...]
+) -> subprocess.Popen | None:
+    """Feed pg_restore's script, without the ``unknown`` settings, to psql; return the
+    program that failed, if one did."""
     try:
-        for piece in _script_pieces(pg_restore.stdout):
+        for piece in _script_pieces(pg_restore.stdout, unknown):
             psql.stdin.write(piece)
         if pg_restore.wait() != 0:
             return pg_restore
@@ -111,15 +118,15 @@ def _replay(pg_restore: subprocess.Popen, psql: subprocess.Popen) -> subprocess.
     return psql if psql.wait() != 0 else None
 
 
-def _script_pieces(script: IO[bytes]) -> Iterator[bytes]:
-    """The script, line by line (a long line in pieces), without the newer settings."""
+def _script_pieces(script: IO[bytes], unknown: tuple[bytes, ...]) -> Iterator[bytes]:
+    """The script, line by line (a long line in pieces), without the ``unknown`` settings."""
     in_opening = at_line_start = True
     leaving_out = False
     while piece := script.readline(_PIECE):
         if at_line_start:
             # Only the opening: further down, a line of data may start with the same words.
             in_opening = in_opening and piece.startswith(_OPENING)
-            leaving_out = in_opening and piece.startswith(_NEWER_SETTINGS)
+            leaving_out = in_opening and piece.startswith(unknown)
         at_line_start = piece.endswith(b"\n")
         if not leaving_out:
             yield piece
