@@ -1,5 +1,6 @@
 """Helpers for tests that talk to PostgreSQL directly."""
 
+import contextlib
 import functools
 import os
 import re
@@ -13,7 +14,8 @@ import psycopg
 import pytest
 from django.apps import AppConfig, apps
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, connections, models, transaction
+from django.db.backends.postgresql.base import DatabaseWrapper
 from psycopg.sql import SQL, Identifier
 
 
@@ -182,6 +184,23 @@ def admin_connect(dbname: str = "postgres") -> psycopg.Connection:
     params.pop("cursor_factory", None)
     params.pop("context", None)
     return psycopg.connect(**{**params, "dbname": dbname}, autocommit=True)
+
+
+@contextlib.contextmanager
+def default_database_on(port: int, name: str, host: str = "127.0.0.1"):
+    """Point Django's "default" connection, for the block, at database ``name`` of
+    another server, as its superuser ``postgres`` (trusted), without a pool (one
+    belongs to each alias); yield that connection."""
+    where = {"HOST": host, "PORT": port, "NAME": name}
+    login = {"USER": "postgres", "PASSWORD": "", "OPTIONS": {}}
+    elsewhere = DatabaseWrapper({**connection.settings_dict, **where, **login}, "default")
+    ours = connections["default"]
+    connections["default"] = elsewhere
+    try:
+        yield elsewhere
+    finally:
+        connections["default"] = ours
+        elsewhere.close()
 
 
 def project_env(**overrides: str) -> dict[str, str]:

@@ -13,14 +13,13 @@ import psycopg
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
-from django.db.backends.postgresql.base import DatabaseWrapper
+from django.db import connection
 from django.utils import timezone
 from psycopg import sql
 
 from candidates.models import Candidate
 from ops.embedded_postgres import client_binary
-from tests.dbutils import admin_connect, table_contents
+from tests.dbutils import admin_connect, default_database_on, table_contents
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -418,7 +417,7 @@ OLDER_SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 
 @pytest.fixture
 def older_server_database():
-    """A new database on the PostgreSQL 15 server, and a Django connection to it."""
+    """The name of a new database on the PostgreSQL 15 server."""
     try:
         admin = psycopg.connect(**OLDER_SERVER, dbname="postgres", autocommit=True)
     except psycopg.OperationalError as error:
@@ -428,26 +427,17 @@ def older_server_database():
         if admin.info.server_version >= 170000:
             pytest.skip("the server at 127.0.0.1:5432 knows the newer settings: not older")
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        where = {"HOST": "127.0.0.1", "PORT": 5432, "USER": "postgres", "PASSWORD": ""}
-        older = DatabaseWrapper({**connection.settings_dict, **where, "NAME": name, "OPTIONS": {}})
         try:
-            yield older
+            yield name
         finally:
-            older.close()
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def test_a_backup_restores_into_an_older_server(dump, older_server_database):
     """The settings only newer servers know are left out of the script."""
     before = _contents()
-    ours = connections["default"]
-    connections["default"] = older_server_database
-    try:
+    with default_database_on(OLDER_SERVER["port"], older_server_database):
         _restore("--noinput", str(dump))
-    finally:
-        connections["default"] = ours
 
-    with psycopg.connect(
-        **OLDER_SERVER, dbname=older_server_database.settings_dict["NAME"]
-    ) as conn:
+    with psycopg.connect(**OLDER_SERVER, dbname=older_server_database) as conn:
         assert table_contents(conn) == before

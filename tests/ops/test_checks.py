@@ -4,15 +4,13 @@ tests/config/test_settings.py shows the same refusals from the real environment,
 new processes (check, check --deploy, migrate).
 """
 
-import contextlib
-
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
-from django.db import connection, connections
-from django.db.backends.postgresql.base import DatabaseWrapper
+from django.db import connection
 
+from tests.dbutils import default_database_on
 from tests.ops.servers import Cluster, scratch_folder, server_user
 
 EMBEDDED = "ops.embedded_postgres"
@@ -210,33 +208,12 @@ def server_with_reserved_connections():
             cluster.stop()
 
 
-@pytest.fixture
-def checked_on(db):
-    """Run the checks with the default connection on another server."""
-
-    @contextlib.contextmanager
-    def on(cluster):
-        # The cluster's superuser, trusted; no pool (one belongs to each alias).
-        where = {"HOST": "127.0.0.1", "PORT": cluster.port, "NAME": "postgres"}
-        login = {"USER": "postgres", "PASSWORD": "", "OPTIONS": {}}
-        elsewhere = DatabaseWrapper({**connection.settings_dict, **where, **login}, "default")
-        ours = connections["default"]
-        connections["default"] = elsewhere
-        try:
-            yield
-        finally:
-            connections["default"] = ours
-            elsewhere.close()
-
-    return on
-
-
 @pytest.mark.slow
 def test_every_kind_of_reserved_connection_is_left_out(
-    serving, server_with_reserved_connections, checked_on, capsys
+    serving, server_with_reserved_connections, db, capsys
 ):
     serving(workers=56, pool_size=1)
-    with checked_on(server_with_reserved_connections):
+    with default_database_on(server_with_reserved_connections.port, "postgres"):
         too_many = pool_fit_warnings(capsys)
         serving(workers=55, pool_size=1)
         just_enough = pool_fit_warnings(capsys)
