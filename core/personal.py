@@ -43,10 +43,9 @@ class PersonalData:
     """A model's personal data: what erasure clears, what retention expires, what stays."""
 
     erasure: tuple[Personal, ...] = ()
-    #: Field -> the value the retention purge writes once the retention period is over.
+    #: Field -> the value the retention purge writes once the retention period is over,
+    #: which starts when the row's ``interview`` ends.
     expiry: Mapping[str, Any] = field(default_factory=dict)
-    #: The lookup from a row to the interview whose end starts its retention period.
-    expires_with: str = "interview"
     #: Field -> why erasure and retention leave it: not personal, or anonymous once the
     #: personal fields are gone. The erasure confirmation lists these reasons.
     kept: Mapping[str, str] = field(default_factory=dict)

@@ -127,9 +127,7 @@ def pending_expiry(model, *, finished_before):
     finished = Interview.all_objects.filter(
         status__in=Interview.FINISHED_STATUSES, completed_at__lt=finished_before
     )
-    return model._base_manager.filter(**{f"{declared(model).expires_with}__in": finished}).filter(
-        not_yet_expired(model)
-    )
+    return model._base_manager.filter(interview__in=finished).filter(not_yet_expired(model))
 
 
 @dataclass
@@ -162,9 +160,7 @@ def purge_expired(
         model: pending_expiry(model, finished_before=finished_before) for model in expiring_models()
     }
     totals = {model: rows.count() for model, rows in pending.items()}
-    interviews_affected = _interviews_among(
-        [rows.values(declared(model).expires_with) for model, rows in pending.items()]
-    )
+    interviews_affected = _interviews_among([rows.values("interview") for rows in pending.values()])
     result = PurgeResult(interviews=interviews_affected, rows=dict.fromkeys(totals, 0))
     if dry_run:
         result.rows = totals
