@@ -5,11 +5,18 @@ A standby whose replay is paused holds everything up to the pause and nothing af
 a row the primary has and the standby lacks shows which one a read came from.
 """
 
+import hashlib
 import json
 import time
 import uuid
 
 import pytest
+import redis
+from axes.models import AccessAttempt, AccessFailureLog
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
 from knox.models import AuthToken
@@ -254,14 +261,76 @@ def test_only_safe_requests_of_clients_that_did_not_just_write_read_a_replica(ro
     middleware(factory.post("/", HTTP_AUTHORIZATION="Token writer"))
     middleware(factory.get("/", HTTP_AUTHORIZATION="Token writer"))
     middleware(factory.head("/", HTTP_AUTHORIZATION="Token reader"))
+    middleware(factory.options("/", HTTP_AUTHORIZATION="Token reader"))
     middleware(factory.get("/"))  # Anonymous.
 
-    assert ROUTED == ["replica_1", "default", "default", "replica_1", "replica_1"]
+    assert ROUTED == ["replica_1", "default", "default", "replica_1", "replica_1", "replica_1"]
     # Outside a request (commands, cron jobs), and for logins and permissions: the primary.
     assert router.db_for_read(Candidate) == "default"
     assert router.db_for_write(Candidate) == "default"
     middleware.get_response = lambda request: HttpResponse(router.db_for_read(AuthToken))
     assert middleware(factory.get("/", HTTP_AUTHORIZATION="Token reader")).content == b"default"
+
+
+def test_logins_tokens_permissions_and_lockouts_are_read_from_the_primary(routing):
+    middleware, _monitor = routing
+    router = db_routing.ReplicaRouter()
+    who = (User, Group, Permission, AuthToken, Session, AccessAttempt, AccessFailureLog)
+    middleware.get_response = lambda request: HttpResponse(
+        " ".join(router.db_for_read(model) for model in (Candidate, *who))
+    )
+
+    read = middleware(RequestFactory().get("/", HTTP_AUTHORIZATION="Token reader")).content
+
+    assert read.decode().split() == ["replica_1"] + ["default"] * len(who)
+
+
+def test_an_admin_session_reads_its_own_writes(routing):
+    middleware, _monitor = routing
+    writer, reader = RequestFactory(), RequestFactory()
+    writer.cookies[django_settings.SESSION_COOKIE_NAME] = "the-writers-session"
+    reader.cookies[django_settings.SESSION_COOKIE_NAME] = "another-session"
+
+    middleware(writer.post("/admin/"))
+    middleware(writer.get("/admin/"))
+    middleware(reader.get("/admin/"))
+
+    assert ROUTED == ["default", "default", "replica_1"]
+
+
+def test_a_pin_lasts_the_lag_allowed_plus_3_seconds_under_a_digest(routing, settings):
+    """Longer than any replica still in use can lag; the token itself is never stored."""
+    middleware, _monitor = routing
+    settings.REPLICA_MAX_LAG_SECONDS = 4.5
+    token = "Token " + uuid.uuid4().hex  # pragma: allowlist secret
+
+    middleware(RequestFactory().post("/", HTTP_AUTHORIZATION=token))
+
+    store = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    keys = store.keys(cache.make_key("*"))
+    assert keys == [
+        cache.make_key(f"replica-pin:{hashlib.sha256(token.encode()).hexdigest()}").encode()
+    ]
+    # 4.5 + 3 s, rounded up to Redis's whole seconds.
+    assert 7_000 < store.pttl(keys[0]) <= 8_000
+
+
+def test_an_unsafe_request_that_answers_503_is_answered_once(routing):
+    """Only a safe request that met a replica is served again: a write never runs twice."""
+    middleware, monitor = routing
+    served = []
+
+    def unavailable(request):
+        served.append(request.method)
+        _read(request)
+        return HttpResponse(status=503)
+
+    middleware.get_response = unavailable
+
+    response = middleware(RequestFactory().post("/", HTTP_AUTHORIZATION="Token writer"))
+
+    assert (response.status_code, served, ROUTED) == (503, ["POST"], ["default"])
+    assert monitor.usable() == ["replica_1"]
 
 
 def test_one_request_reads_one_replica_throughout(replication, monitor_of, monkeypatch):
@@ -298,6 +367,53 @@ def test_a_request_that_met_a_failing_replica_is_served_from_the_primary(routing
     assert (
         "Replica replica_1 is skipped (down; 3600 s allowed): reads go to the primary."
     ) in caplog.messages
+
+
+def test_the_second_try_reads_the_primary_though_another_replica_is_well(
+    replication, monitor_of, monkeypatch
+):
+    _primary, standby = replication
+    monitor = monitor_of({"replica_1": _params(standby), "replica_2": _params(standby)}, 3600)
+    monitor.check()
+    monkeypatch.setattr(db_routing, "_monitor", monitor)
+    ROUTED.clear()
+    answers = iter([503, 200])
+
+    def flaky(request):
+        _read(request)
+        return HttpResponse(status=next(answers))
+
+    middleware = db_routing.ReplicaRoutingMiddleware(flaky)
+
+    response = middleware(RequestFactory().get("/"))
+
+    assert response.status_code == 200
+    failed, second = ROUTED
+    assert (second, monitor.usable()) == ("default", sorted({"replica_1", "replica_2"} - {failed}))
+
+
+def test_requests_spread_over_the_replicas(replication, monitor_of, monkeypatch):
+    _primary, standby = replication
+    monitor = monitor_of({"replica_1": _params(standby), "replica_2": _params(standby)}, 3600)
+    monitor.check()
+    monkeypatch.setattr(db_routing, "_monitor", monitor)
+    ROUTED.clear()
+    middleware = db_routing.ReplicaRoutingMiddleware(_read)
+
+    for _ in range(40):  # Each picks at random: all on one replica once in 5e11 runs.
+        middleware(RequestFactory().get("/"))
+
+    assert set(ROUTED) == {"replica_1", "replica_2"}
+
+
+def test_a_replica_whose_last_check_is_too_old_is_skipped(routing, monkeypatch):
+    """A monitor that stopped checking (its thread stuck) is not trusted."""
+    _middleware, monitor = routing
+    assert monitor.usable() == ["replica_1"]
+
+    monkeypatch.setattr(db_routing, "CHECK_TRUSTED_FOR", 0.0)  # Any check is too old.
+
+    assert monitor.usable() == []
 
 
 def test_without_the_shared_cache_every_read_goes_to_the_primary(routing, settings):

@@ -68,6 +68,18 @@ def test_a_new_text_json_url_or_file_field_must_be_declared():
     assert undeclared_fields(Note) == {"body", "link", "document", "attachment"}
 
 
+@isolate_apps("candidates")
+def test_a_new_model_that_declares_nothing_must_declare_its_text_fields():
+    class Label(models.Model):  # noqa: DJ008 - never shown
+        text = models.TextField()
+        count = models.IntegerField()
+
+        class Meta:
+            app_label = "candidates"
+
+    assert undeclared_fields(Label) == {"text"}
+
+
 def test_every_declared_field_exists():
     for model in project_models():
         names = {f.name for f in model._meta.concrete_fields}
