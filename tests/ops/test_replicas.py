@@ -212,6 +212,22 @@ def test_a_lagging_replica_is_skipped_and_taken_back(replication, monitor_of):
     _check_until(monitor, lambda: monitor.usable() == ["replica_1"])
 
 
+def test_a_standby_cut_off_from_its_primary_is_behind(replication, monitor_of):
+    """Having replayed all it received is no longer enough once it receives nothing:
+    its lag is then the age of its last replayed transaction."""
+    primary, standby = replication
+    monitor = monitor_of({"replica_1": _params(standby)}, max_lag=0.0)
+    _check_until(monitor, lambda: monitor.usable() == ["replica_1"])
+
+    primary.stop()
+    try:
+        _check_until(monitor, lambda: monitor.usable() == [])
+        assert monitor.lag("replica_1") > 0
+    finally:
+        primary.start()
+    _check_until(monitor, lambda: monitor.usable() == ["replica_1"])
+
+
 def _check_until(monitor: db_routing.ReplicaMonitor, condition) -> None:
     """Check the replicas again until ``condition`` holds: a standby moves on by itself."""
     deadline = time.monotonic() + DEADLINE
