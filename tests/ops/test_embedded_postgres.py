@@ -10,6 +10,16 @@ from django.core.management import call_command
 from django.db import connection
 
 from tests.dbutils import project_env, run_project
+from tests.ops.servers import scratch_folder
+
+
+@pytest.fixture
+def scratch():
+    """A folder outside pytest's own: each pytest session that starts (a mutation
+    run's, say) makes that root-only again, under a server starting as another user."""
+    with scratch_folder("portal-embedded-") as folder:
+        yield folder
+
 
 SETTINGS_SCRIPT = """
 from django.conf import settings
@@ -41,8 +51,8 @@ def test_without_database_url_the_embedded_server_is_selected():
     assert result.stdout.split() == ["ops.embedded_postgres", "None"]
 
 
-def test_the_embedded_server_starts_only_when_a_connection_is_needed(tmp_path):
-    data_dir = tmp_path / "pgdata"
+def test_the_embedded_server_starts_only_when_a_connection_is_needed(scratch):
+    data_dir = scratch / "pgdata"
     env = project_env(EMBEDDED_DATABASE_DIR=str(data_dir))
 
     checked = run_project(["manage.py", "check"], env)  # Loads every app and model.
@@ -63,8 +73,8 @@ def test_with_database_url_the_embedded_server_is_not_used():
 
 
 @pytest.mark.slow
-def test_a_second_process_reuses_the_running_server(tmp_path):
-    env = project_env(EMBEDDED_DATABASE_DIR=str(tmp_path / "pgdata"))
+def test_a_second_process_reuses_the_running_server(scratch):
+    env = project_env(EMBEDDED_DATABASE_DIR=str(scratch / "pgdata"))
     holder = subprocess.Popen(
         [sys.executable, "-c", CONNECT_SCRIPT, "--hold"],
         cwd=settings.BASE_DIR,
@@ -85,12 +95,12 @@ def test_a_second_process_reuses_the_running_server(tmp_path):
     pid, database, started = first
     assert database == settings.EMBEDDED_DATABASE_NAME  # Created on first use.
     assert second.stdout.split() == [pid, database, started]  # Same postmaster, not a new one.
-    assert (tmp_path / "pgdata" / "PG_VERSION").read_text().strip() == "18"
+    assert (scratch / "pgdata" / "PG_VERSION").read_text().strip() == "18"
 
 
 @pytest.mark.slow
-def test_the_server_stops_with_its_last_user_even_after_a_killed_one(tmp_path):
-    env = project_env(EMBEDDED_DATABASE_DIR=str(tmp_path / "pgdata"))
+def test_the_server_stops_with_its_last_user_even_after_a_killed_one(scratch):
+    env = project_env(EMBEDDED_DATABASE_DIR=str(scratch / "pgdata"))
     killed = subprocess.Popen(
         [sys.executable, "-c", CONNECT_SCRIPT, "--hold"],
         cwd=settings.BASE_DIR,
@@ -118,8 +128,8 @@ def _running(pid: int) -> bool:
         return False
 
 
-def test_a_server_that_cannot_start_is_a_database_error_naming_it(tmp_path):
-    blocker = tmp_path / "not-a-directory"
+def test_a_server_that_cannot_start_is_a_database_error_naming_it(scratch):
+    blocker = scratch / "not-a-directory"
     blocker.write_text("")
     data_dir = blocker / "pgdata"  # Cannot be created under a file.
     env = project_env(EMBEDDED_DATABASE_DIR=str(data_dir))
@@ -170,17 +180,17 @@ except RuntimeError as error:
 
 
 @pytest.mark.slow
-def test_one_process_cannot_serve_two_data_directories(tmp_path):
-    env = project_env(EMBEDDED_DATABASE_DIR=str(tmp_path / "pgdata"))
+def test_one_process_cannot_serve_two_data_directories(scratch):
+    env = project_env(EMBEDDED_DATABASE_DIR=str(scratch / "pgdata"))
 
-    result = run_project(["-c", SECOND_DIRECTORY_SCRIPT, str(tmp_path / "other")], env, timeout=60)
+    result = run_project(["-c", SECOND_DIRECTORY_SCRIPT, str(scratch / "other")], env, timeout=60)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        f"The embedded PostgreSQL already runs from {tmp_path / 'pgdata'}; one process "
-        f"cannot use a second data directory ({tmp_path / 'other'})."
+        f"The embedded PostgreSQL already runs from {scratch / 'pgdata'}; one process "
+        f"cannot use a second data directory ({scratch / 'other'})."
     )
-    assert not (tmp_path / "other").exists()
+    assert not (scratch / "other").exists()
 
 
 @pytest.mark.django_db
