@@ -93,7 +93,7 @@ class Cluster:
         pg(
             "pg_basebackup",
             *("-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-D", str(data_dir)),
-            *("-R", "-X", "stream", "--no-sync"),
+            *("-R", "-X", "stream", "--no-sync", "--checkpoint=fast"),
         )
         return standby
 
