@@ -23,6 +23,7 @@ import os
 import random
 import threading
 import time
+import weakref
 
 import psycopg
 from django.conf import settings
@@ -88,11 +89,13 @@ class ReplicaMonitor:
         self._lock = threading.Lock()
         self._checks: dict[str, tuple[float | None, float]] = {}  # alias: (lag, when)
         self._in_use: dict[str, bool] = {}
-        # By process and alias: a forked child (gunicorn's preload) must not talk over
-        # its parent's sockets.
-        self._connections: dict[tuple[int, str], psycopg.Connection] = {}
-        self._pid: int | None = None
+        # One check at a time, whichever thread asks: a connection is never closed, or
+        # queried, by one thread while another is in the middle of a query on it.
+        self._checking = threading.Lock()
+        self._connections: dict[str, psycopg.Connection] = {}
+        self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
+        _monitors.add(self)
 
     def usable(self) -> list[str]:
         """The replicas that answered the last check, recently, lagging little enough."""
@@ -116,23 +119,27 @@ class ReplicaMonitor:
 
     def check(self) -> None:
         """Measure every replica's lag now."""
-        for alias in self.replicas:
-            lag, state = self._measure(alias)
-            self._record(alias, lag, state)
+        with self._checking:
+            if self._stopped.is_set():
+                return
+            for alias in self.replicas:
+                lag, state = self._measure(alias)
+                self._record(alias, lag, state)
 
     def stop(self) -> None:
+        """Stop checking, and close the connections once the check under way is over."""
         self._stopped.set()
-        for alias in self.replicas:
-            self._disconnect(alias)
+        with self._checking:
+            for alias in self.replicas:
+                self._disconnect(alias)
 
     def start(self) -> None:
         """Start checking, once per process (a forked child has no thread of its own)."""
         with self._lock:
-            if self._pid == os.getpid():
+            if self._thread is not None:
                 return
-            self._pid = os.getpid()
-            thread = threading.Thread(target=self._run, name="replica-monitor", daemon=True)
-            thread.start()
+            self._thread = threading.Thread(target=self._run, name="replica-monitor", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         while not self._stopped.is_set():
@@ -141,13 +148,13 @@ class ReplicaMonitor:
 
     def _measure(self, alias: str) -> tuple[float | None, str]:
         try:
-            connection = self._connections.get((os.getpid(), alias))
+            connection = self._connections.get(alias)
             if connection is None or connection.closed:
                 connection = psycopg.connect(
                     **{**self.replicas[alias], "connect_timeout": CHECK_CONNECT_TIMEOUT},
                     autocommit=True,
                 )
-                self._connections[(os.getpid(), alias)] = connection
+                self._connections[alias] = connection
             lag = connection.execute(LAG_SQL).fetchone()[0]
         except psycopg.Error:
             self._disconnect(alias)
@@ -157,7 +164,7 @@ class ReplicaMonitor:
         return lag, f"{lag:.1f} s behind"
 
     def _disconnect(self, alias: str) -> None:
-        connection = self._connections.pop((os.getpid(), alias), None)
+        connection = self._connections.pop(alias, None)
         if connection is not None:
             connection.close()
 
@@ -177,6 +184,31 @@ class ReplicaMonitor:
                 self.max_lag,
             )
 
+    def _forked(self) -> None:
+        """Start afresh in a forked child (gunicorn's preload forks every worker from a
+        master that checks): the parent's thread is not there, a lock it held at the fork
+        would be held for ever, and its connections' sockets are the parent's. Those are
+        forgotten, never closed here: psycopg leaves a session to the process that opened
+        it when the object is collected, so the parent's sessions carry on."""
+        self._lock = threading.Lock()
+        self._checking = threading.Lock()
+        stopped, self._stopped = self._stopped.is_set(), threading.Event()
+        if stopped:
+            self._stopped.set()
+        self._connections = {}
+        self._thread = None
+
+
+#: Every monitor of this process, for the fork hook below.
+_monitors: weakref.WeakSet[ReplicaMonitor] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for each in list(_monitors):
+        each._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _monitor: ReplicaMonitor | None = None
 _monitor_lock = threading.Lock()

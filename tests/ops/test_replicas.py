@@ -7,6 +7,8 @@ a row the primary has and the standby lacks shows which one a read came from.
 
 import hashlib
 import json
+import socket
+import threading
 import time
 import uuid
 
@@ -247,6 +249,86 @@ def test_a_server_that_is_down_or_no_standby_is_skipped(replication, monitor_of)
 
     assert monitor.usable() == []
     assert (monitor.lag("down"), monitor.lag("primary")) == (None, None)
+
+
+def _backends(cluster: Cluster, application_name: str) -> int:
+    with cluster.connect() as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+            [application_name],
+        ).fetchone()[0]
+
+
+def test_stop_waits_for_the_check_under_way_and_leaves_no_connection(replication, monitor_of):
+    """A check in another thread, held up by a replica that never answers, is let finish
+    before the connections close; a check asked for after stop() opens none."""
+    _primary, standby = replication
+    name = f"monitor-{uuid.uuid4().hex[:8]}"
+    with socket.create_server(("127.0.0.1", 0)) as unanswering:
+        monitor = monitor_of(
+            {
+                "unanswering": {**_params(standby), "port": unanswering.getsockname()[1]},
+                "replica_1": {**_params(standby), "application_name": name},
+            },
+            max_lag=3600,
+        )
+        checking = threading.Thread(target=monitor.check)
+        checking.start()
+        accepted, _address = unanswering.accept()  # The check is under way.
+        with accepted:
+            monitor.stop()
+            checking.join()
+            monitor.check()
+
+    assert monitor.lag("replica_1") == 0.0
+    _poll_until(lambda: _backends(standby, name) == 0)
+
+
+def _poll_until(condition) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)  # A closed session's backend leaves pg_stat_activity soon after.
+
+
+FORK = """
+import json, os, signal, socket, sys, time
+from core.db_routing import ReplicaMonitor
+
+replica = json.loads(sys.argv[1])
+unanswering = socket.create_server(("127.0.0.1", 0))
+monitor = ReplicaMonitor(
+    {"replica_1": replica, "unanswering": {**replica, "port": unanswering.getsockname()[1]}},
+    max_lag=3600,
+)
+stopped = ReplicaMonitor({"replica_1": replica}, max_lag=3600)
+stopped.stop()
+monitor.start()
+unanswering.accept()  # The monitor's thread is in the middle of a check.
+child = os.fork()
+if child == 0:
+    signal.alarm(30)  # A child left without checks, or stuck on a lock, is killed.
+    monitor.mark_down("replica_1")  # Only a check of the child's own takes it back.
+    while monitor.usable() != ["replica_1"]:
+        time.sleep(0.1)  # Polling the child's own monitor thread.
+    monitor.stop()  # Closing what the child opened, and nothing of its parent's.
+    stopped.check()  # Stopped before the fork: stopped in the child too.
+    sys.exit(0 if stopped.lag("replica_1") is None else 3)
+_pid, status = os.waitpid(child, 0)
+monitor.check()  # The parent's own connection still works once the child is gone.
+print(json.dumps([os.waitstatus_to_exitcode(status), monitor.lag("replica_1")]))
+"""
+
+
+def test_a_forked_worker_checks_on_its_own(replication):
+    """gunicorn's preload forks workers from a master whose monitor may be mid-check:
+    the child checks at once, over connections of its own, and leaves the parent's be."""
+    _primary, standby = replication
+
+    result = run_project(["-c", FORK, json.dumps(_params(standby))], project_env())
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [0, 0.0]
 
 
 ROUTED = []
