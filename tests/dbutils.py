@@ -178,12 +178,15 @@ def database_url(dbname: str) -> str:
 
 
 def admin_connect(dbname: str = "postgres") -> psycopg.Connection:
-    """An autocommit connection outside Django, for CREATE/DROP DATABASE."""
+    """An autocommit connection outside Django, for CREATE/DROP DATABASE: without the
+    app's statement timeout, which budgets requests, not a DROP DATABASE that waits for
+    a checkpoint on a busy machine."""
     params = connection.get_connection_params()
     params.pop("pool", None)
     params.pop("cursor_factory", None)
     params.pop("context", None)
-    return psycopg.connect(**{**params, "dbname": dbname}, autocommit=True)
+    options = f"{params.get('options', '')} -c statement_timeout=0".strip()
+    return psycopg.connect(**{**params, "dbname": dbname, "options": options}, autocommit=True)
 
 
 @contextlib.contextmanager
