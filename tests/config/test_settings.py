@@ -1,5 +1,7 @@
 """Production is the same settings module with DEBUG off."""
 
+import json
+
 import pytest
 
 from tests.dbutils import project_env, run_project
@@ -93,6 +95,83 @@ def test_development_needs_no_secret_key_and_relaxes_https():
         "0",
         "['localhost', '127.0.0.1', '[::1]']",
     ]
+
+
+SHOW_DEFAULTS = """
+import json, logging
+import django, sentry_sdk
+from django.conf import settings
+django.setup()  # Logging is configured here.
+options = settings.DATABASES["default"]["OPTIONS"]
+reports = sentry_sdk.get_client().options
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "CSRF_TRUSTED_ORIGINS": settings.CSRF_TRUSTED_ORIGINS,
+    "EMBEDDED_DATABASE_DIR": str(settings.EMBEDDED_DATABASE_DIR.relative_to(settings.BASE_DIR)),
+    "DATABASE_REPLICA_URLS": settings.DATABASE_REPLICA_URLS,
+    "REPLICA_MAX_LAG_SECONDS": settings.REPLICA_MAX_LAG_SECONDS,
+    "DB_POOL_MIN_SIZE": options["pool"]["min_size"],
+    "DB_POOL_MAX_SIZE": options["pool"]["max_size"],
+    "DB_POOL_TIMEOUT": options["pool"]["timeout"],
+    "DB_CONNECT_TIMEOUT": options["connect_timeout"],
+    "DB_STATEMENT_TIMEOUT_MS": settings.DB_STATEMENT_TIMEOUT_MS,
+    "SLOW_QUERY_MS": settings.SLOW_QUERY_MS,
+    "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+    "AUTH_TOKEN_THROTTLE_RATE": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth_token"],
+    "NUM_PROXIES": settings.REST_FRAMEWORK["NUM_PROXIES"],
+    "API_TOKEN_TTL_DAYS": settings.REST_KNOX["TOKEN_TTL"].days,
+    "LOGIN_FAILURE_LIMIT": settings.AXES_FAILURE_LIMIT,
+    "LOGIN_COOLOFF_MINUTES": settings.AXES_COOLOFF_TIME.total_seconds() / 60,
+    "CORS_ALLOWED_ORIGINS": settings.CORS_ALLOWED_ORIGINS,
+    "STATIC_ROOT": str(settings.STATIC_ROOT.relative_to(settings.BASE_DIR)),
+    "LOG_LEVEL": logging.getLevelName(logging.getLogger().level),
+    "LOG_FORMAT": settings.LOG_FORMAT,
+    "METRICS_TOKEN": settings.METRICS_TOKEN,
+    "SENTRY_ENVIRONMENT": reports["environment"],
+    "SENTRY_TRACES_SAMPLE_RATE": reports["traces_sample_rate"],
+    "TRANSCRIPT_RETENTION_DAYS": settings.TRANSCRIPT_RETENTION_DAYS,
+}))
+"""
+
+
+def test_an_unset_variable_takes_the_default_the_readme_documents():
+    """What a deployment gets for every variable it leaves out (README, Every setting):
+    DEBUG among them, which an operator who forgets it must find off."""
+    required = {k: v for k, v in PRODUCTION.items() if k not in ("DEBUG", "ALLOWED_HOSTS")}
+    # A DSN turns error reports on, so that their own defaults apply.
+    dsn = "https://public@sentry.example.com/1"
+    result = run_project(["-c", SHOW_DEFAULTS], project_env(**required, SENTRY_DSN=dsn))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "DEBUG": False,
+        "ALLOWED_HOSTS": [],
+        "CSRF_TRUSTED_ORIGINS": [],
+        "EMBEDDED_DATABASE_DIR": ".pgdata",
+        "DATABASE_REPLICA_URLS": [],
+        "REPLICA_MAX_LAG_SECONDS": 5,
+        "DB_POOL_MIN_SIZE": 2,
+        "DB_POOL_MAX_SIZE": 4,  # WEB_THREADS' default
+        "DB_POOL_TIMEOUT": 10,
+        "DB_CONNECT_TIMEOUT": 5,
+        "DB_STATEMENT_TIMEOUT_MS": 15000,
+        "SLOW_QUERY_MS": 500,
+        "CACHE_KEY_PREFIX": "",
+        "AUTH_TOKEN_THROTTLE_RATE": "20/minute",
+        "NUM_PROXIES": 0,
+        "API_TOKEN_TTL_DAYS": 30,
+        "LOGIN_FAILURE_LIMIT": 5,
+        "LOGIN_COOLOFF_MINUTES": 15,
+        "CORS_ALLOWED_ORIGINS": [],
+        "STATIC_ROOT": "staticfiles",
+        "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "json",
+        "METRICS_TOKEN": "",
+        "SENTRY_ENVIRONMENT": "production",
+        "SENTRY_TRACES_SAMPLE_RATE": 0,
+        "TRANSCRIPT_RETENTION_DAYS": None,
+    }
 
 
 SHOW_PROXY_HEADER = """
