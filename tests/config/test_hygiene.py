@@ -1,10 +1,13 @@
-"""The secrets scan `make lint` runs: the tree is clean, and a new secret is caught."""
+"""Nothing secret or personal reaches git: the secrets scan `make lint` runs keeps the
+tree clean and catches a new secret, and what the project writes is ignored."""
 
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.dbutils import checkout
 
@@ -44,3 +47,19 @@ def test_a_new_secret_fails_the_scan(tmp_path):
 
     assert result.returncode == 1
     assert "AWS Access Key" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        ".env",  # The settings, secrets among them.
+        ".pgdata/base/1/1259",  # The embedded server's data: candidates' personal data.
+        "backups/portal-20261203.dump",  # make backup: the same data again.
+        "mutants/core/services.py",  # make mutate's copy, with the settings it reads.
+        "staticfiles/admin/css/base.css",
+    ],
+)
+def test_what_the_project_writes_is_ignored_by_git(written):
+    result = subprocess.run(["git", "check-ignore", "-q", written], cwd=checkout(), check=False)
+
+    assert result.returncode == 0, f"{written} is not ignored"
