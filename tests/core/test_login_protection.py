@@ -176,6 +176,23 @@ class TestAdminLogin:
         assert AccessFailureLog.objects.count() == 0
 
 
+@pytest.mark.parametrize("login", [admin_login, token_login])
+def test_the_logs_of_failures_and_lockouts_carry_no_personal_data(login, staff, caplog):
+    """django-axes logs each failure and the lockout: by its masked parameters only, never
+    the username, the client's address or its user agent."""
+    caplog.set_level("DEBUG")
+    client = APIClient() if login is token_login else Client()
+    who = {"REMOTE_ADDR": "198.51.100.23", "HTTP_USER_AGENT": "Mozilla/5.0 (Ada's laptop)"}
+
+    answers = [login(client, f"guess-{n}", **who).status_code for n in range(LIMIT + 1)]
+
+    assert answers[-1] == 429
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "axes" in logged.lower()  # The lines are there, and they say what happened.
+    for personal in (USERNAME, "198.51.100.23", "Ada's laptop", "guess-"):
+        assert personal not in logged
+
+
 class TestLockoutAnswer:
     """django-axes calls the lockout answer (AXES_LOCKOUT_CALLABLE) with the login's
     credentials; the attempt it read may be gone or run out by then."""
