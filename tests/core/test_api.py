@@ -259,6 +259,20 @@ class TestSchema:
             "skill_scores__has_key",
             "min_score",
         } <= assessment_filters
+        # Every soft delete documents its ?reason=, which fills deletion_reason.
+        deletes = {path: ops["delete"] for path, ops in paths.items() if "delete" in ops}
+        assert "/api/v1/candidates/{id}/" in deletes
+        for path, delete in deletes.items():
+            parameters = {(p["name"], p["in"]) for p in delete.get("parameters", [])}
+            assert ("reason", "query") in parameters, path
+            assert "204" in delete["responses"], path
+
+    def test_the_browsable_api_serves_a_signed_in_user(self, admin_client):
+        response = admin_client.get("/api/v1/candidates/", HTTP_ACCEPT="text/html")
+
+        assert response.status_code == 200
+        assert response["Content-Type"] == "text/html; charset=utf-8"
+        assert "Django REST framework" in response.content.decode()
 
     def test_the_schema_and_docs_are_served(self, client, db):
         assert client.get("/api/schema/").status_code == 200
