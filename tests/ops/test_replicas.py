@@ -7,6 +7,7 @@ a row the primary has and the standby lacks shows which one a read came from.
 
 import hashlib
 import json
+import math
 import socket
 import threading
 import time
@@ -225,6 +226,22 @@ def test_a_standby_cut_off_from_its_primary_is_behind(replication, monitor_of):
     try:
         _check_until(monitor, lambda: monitor.usable() == [])
         assert monitor.lag("replica_1") > 0
+    finally:
+        primary.start()
+    _check_until(monitor, lambda: monitor.usable() == ["replica_1"])
+
+
+def test_a_standby_that_has_replayed_nothing_since_it_started_is_skipped(replication, monitor_of):
+    """Restarted while its primary is away, a standby has neither received nor replayed
+    anything: how far behind it is cannot be told, so it counts as endlessly behind."""
+    primary, standby = replication
+    monitor = monitor_of({"replica_1": _params(standby)}, max_lag=3600)
+    primary.stop()
+    try:
+        standby.stop()
+        standby.start()
+        monitor.check()
+        assert (monitor.lag("replica_1"), monitor.usable()) == (math.inf, [])
     finally:
         primary.start()
     _check_until(monitor, lambda: monitor.usable() == ["replica_1"])
