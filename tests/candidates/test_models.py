@@ -123,6 +123,7 @@ def test_full_clean_accepts_iana_timezones(candidate):
     [
         ("file_url", "ftp://files.example.com/cv.pdf", "resumes_file_url_http"),
         ("file_url", "javascript:alert(1)", "resumes_file_url_http"),
+        ("file_name", "", "resumes_file_name_not_blank"),
         ("file_size", 0, "resumes_file_size_positive"),
         ("parsing_status", "done", "resumes_parsing_status_valid"),
         ("schema_version", 0, "resumes_schema_version_positive"),

@@ -237,6 +237,175 @@ REFUSED = [
         {"overall_score": 100.5},
         ["$.overall_score: 100.5 is greater than the maximum of 100"],
     ),
+    # Every keyword of every schema refuses something here: a schema loosened by one
+    # line (a type, a bound, a minLength, a pattern dropped) is noticed.
+    (
+        "resumes.parsed_data",
+        {
+            "name": ["Ada", "Lovelace"],
+            "email": ["ada@example.com"],
+            "phone": 442079460958,
+            "skills": "python, sql",
+            "experience": {"title": "Engineer"},
+            "education": "BSc",
+        },
+        [
+            "$.name: ['Ada', 'Lovelace'] is not of type 'string'",
+            "$.email: ['ada@example.com'] is not of type 'string'",
+            "$.phone: 442079460958 is not of type 'string'",
+            "$.skills: 'python, sql' is not of type 'array'",
+            "$.experience: {'title': 'Engineer'} is not of type 'array'",
+            "$.education: 'BSc' is not of type 'array'",
+        ],
+    ),
+    (
+        "resumes.parsed_data",
+        {
+            "skills": ["python", ""],
+            "experience": ["Engineer", {"company": 7, "years": "six"}],
+            "education": ["BSc", {"institution": ["Cambridge"]}],
+        },
+        [
+            "$.skills[1]: '' should be non-empty",
+            "$.experience[0]: 'Engineer' is not of type 'object'",
+            "$.experience[1].company: 7 is not of type 'string'",
+            "$.experience[1].years: 'six' is not of type 'number'",
+            "$.education[0]: 'BSc' is not of type 'object'",
+            "$.education[1].institution: ['Cambridge'] is not of type 'string'",
+        ],
+    ),
+    ("interview_messages.audio_metadata", "opus", ["$: 'opus' is not of type 'object'"]),
+    (
+        "interview_messages.audio_metadata",
+        {"codec": "", "sample_rate_hz": 44100.5, "channels": "mono"},
+        [
+            "$.codec: '' should be non-empty",
+            "$.sample_rate_hz: 44100.5 is not of type 'integer'",
+            "$.channels: 'mono' is not of type 'integer'",
+        ],
+    ),
+    (
+        "interview_messages.audio_metadata",
+        {"codec": None},
+        ["$.codec: None is not of type 'string'"],
+    ),
+    (
+        "interview_messages.metadata",
+        ["generators"],
+        ["$: ['generators'] is not of type 'object'"],
+    ),
+    (
+        "interview_messages.metadata",
+        {"confidence": -0.1, "topic": ["generators"]},
+        [
+            "$.confidence: -0.1 is less than the minimum of 0",
+            "$.topic: ['generators'] is not of type 'string'",
+        ],
+    ),
+    (
+        "interview_messages.metadata",
+        {"confidence": True},
+        ["$.confidence: True is not of type 'number', 'string'"],
+    ),
+    (
+        "interview_sessions.conversation_memory",
+        "generators",
+        ["$: 'generators' is not of type 'object'"],
+    ),
+    (
+        "interview_sessions.conversation_memory",
+        {"candidate_profile": "steady"},
+        ["$.candidate_profile: 'steady' is not of type 'object'"],
+    ),
+    (
+        "interview_sessions.progression_state",
+        ["standard"],
+        ["$: ['standard'] is not of type 'object'"],
+    ),
+    (
+        "assessment_results.skill_scores",
+        [{"python": 82}],
+        ["$: [{'python': 82}] is not of type 'object'"],
+    ),
+    (
+        "assessment_results.skill_scores",
+        {"python": {"score": None, "level": ""}},
+        [
+            "$.python.score: None is not of type 'number', 'string'",
+            "$.python.level: '' should be non-empty",
+        ],
+    ),
+    (
+        "assessment_results.skill_scores",
+        {"sql": {"score": 64, "level": 3}},
+        ["$.sql.level: 3 is not of type 'string'"],
+    ),
+    (
+        "assessment_results.weaknesses",
+        ["asyncio", 5, ""],
+        ["$[1]: 5 is not of type 'string', 'object'", "$[2]: '' should be non-empty"],
+    ),
+    (
+        "assessment_results.recommended_actions",
+        ["onsite", 7, ""],
+        ["$[1]: 7 is not of type 'string', 'object'", "$[2]: '' should be non-empty"],
+    ),
+    (
+        "assessment_results.integrity_flags",
+        ["tab_switching", 5, ""],
+        ["$[1]: 5 is not of type 'string', 'object'", "$[2]: '' should be non-empty"],
+    ),
+    (
+        "assessment_results.ai_reasoning",
+        {"summary": ["Solid."], "evidence": {"messages": "2, 4"}},
+        [
+            "$.summary: ['Solid.'] is not of type 'string'",
+            "$.evidence.messages: '2, 4' is not of type 'array'",
+        ],
+    ),
+    (
+        "assessment_results.ai_reasoning",
+        {"summary": None, "evidence": [2, 4]},
+        [
+            "$.summary: None is not of type 'string'",
+            "$.evidence: [2, 4] is not of type 'object'",
+        ],
+    ),
+    (
+        "agent_actions.input",
+        {"question_number": 2.5, "transcript_tail": "How?"},
+        [
+            "$.question_number: 2.5 is not of type 'integer'",
+            "$.transcript_tail: 'How?' is not of type 'array'",
+        ],
+    ),
+    (
+        "agent_actions.input",
+        {"transcript_tail": ["How?", 3]},
+        ["$.transcript_tail[1]: 3 is not of type 'string'"],
+    ),
+    (
+        "agent_actions.output",
+        {"question": 1, "skills_found": ["python", 3], "overall_score": -0.5},
+        [
+            "$.question: 1 is not of type 'string'",
+            "$.skills_found[1]: 3 is not of type 'string'",
+            "$.overall_score: -0.5 is less than the minimum of 0",
+        ],
+    ),
+    (
+        "agent_actions.output",
+        {"skills_found": "python", "overall_score": True},
+        [
+            "$.skills_found: 'python' is not of type 'array'",
+            "$.overall_score: True is not of type 'number', 'string'",
+        ],
+    ),
+    (
+        "agent_actions.output",
+        {"overall_score": "84,5"},
+        ["$.overall_score: '84,5' does not match '^(100(\\\\.0+)?|[0-9]{1,2}(\\\\.[0-9]+)?)$'"],
+    ),
 ]
 
 

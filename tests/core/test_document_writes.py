@@ -184,6 +184,24 @@ WRITES = {
             "recommended_actions": ["$[0]: 7 is not of type 'string', 'object'"],
         },
     ),
+    # An empty object is not an empty list: the check skips only null.
+    "assessment partial update with empty objects for lists": (
+        "patch",
+        lambda w: f"/api/v1/assessments/{w['assessment'].pk}/",
+        lambda w: {
+            "strengths": {},
+            "weaknesses": {},
+            "integrity_flags": {},
+            "recommended_actions": {},
+        },
+        {},
+        {
+            "strengths": ["$: {} is not of type 'array'"],
+            "weaknesses": ["$: {} is not of type 'array'"],
+            "integrity_flags": ["$: {} is not of type 'array'"],
+            "recommended_actions": ["$: {} is not of type 'array'"],
+        },
+    ),
 }
 
 

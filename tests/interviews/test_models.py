@@ -61,6 +61,7 @@ def test_database_refuses_invalid_session_columns(interview, assignment, constra
         ),
         ("audio_duration_seconds = -1", "interview_messages_audio_duration_non_negative"),
         ("response_time_seconds = -1", "interview_messages_response_time_non_negative"),
+        ("schema_version = 0", "interview_messages_schema_version_positive"),
     ],
 )
 def test_database_refuses_invalid_message_columns(message, assignment, constraint):
@@ -191,6 +192,7 @@ def test_full_clean_reports_completion_before_start_on_completed_at(interview_in
         ("tokens_used = -1", "agent_actions_tokens_non_negative"),
         ("cost_usd = -1", "agent_actions_cost_non_negative"),
         ("action = ''", "agent_actions_action_not_blank"),
+        ("schema_version = 0", "agent_actions_schema_version_positive"),
     ],
 )
 def test_database_refuses_invalid_agent_action_columns(interview, assignment, constraint):
