@@ -42,6 +42,36 @@ def test_manage_py_says_what_is_missing_and_how_to_fix_it():
     )
 
 
+SHOW_SETTINGS_MODULE = "from django.conf import settings; print(settings.SETTINGS_MODULE)"
+
+
+def without_settings_module(**variables: str) -> dict[str, str]:
+    """The environment of a server or a shell that names no settings module."""
+    env = project_env(**variables)
+    del env["DJANGO_SETTINGS_MODULE"]
+    return env
+
+
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
+def test_the_servers_entry_points_choose_the_one_settings_module(entry_point):
+    """gunicorn (config.wsgi) or an ASGI server started without DJANGO_SETTINGS_MODULE."""
+    code = f"import {entry_point}\n{SHOW_SETTINGS_MODULE}"
+
+    result = run_project(["-c", code], without_settings_module(**PRODUCTION))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "config.settings\n"
+
+
+def test_manage_py_chooses_the_one_settings_module():
+    command = ["manage.py", "shell", "--no-imports", "-c", SHOW_SETTINGS_MODULE]
+
+    result = run_project(command, without_settings_module(**PRODUCTION))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "config.settings\n"
+
+
 def test_production_settings_pass_the_deployment_checks():
     result = run_project(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], project_env(**PRODUCTION)
