@@ -7,6 +7,7 @@ explains how they meet the database's connection limit.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -85,8 +86,11 @@ logconfig_dict = {
 # Prometheus metrics are kept in files shared by the workers, so that /metrics adds
 # up every process, whichever one answers the scrape. A fresh folder per start: old
 # files would count workers that no longer exist.
+# The folder made here is removed when gunicorn stops; an operator's is left alone.
+_made_metrics_dir = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
+    _made_metrics_dir = tempfile.mkdtemp(prefix="portal-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _made_metrics_dir
 
 
 def on_starting(server):
@@ -101,10 +105,23 @@ def on_starting(server):
         "WEB_THREADS": str(server.cfg.threads),
     }
     check = [sys.executable, "manage.py", "check", "--deploy", "--database", "default"]
-    result = subprocess.run(check, cwd=BASE_DIR, env=env, check=False)
+    result = subprocess.run(
+        check, cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    # Its report (on stderr: errors and warnings; a clean run's "no issues" is left out)
+    # becomes one line of gunicorn's log, JSON as every other.
+    report = result.stderr.strip()
     if result.returncode:
-        server.log.error("The system checks refused this configuration; not serving.")
+        server.log.error("The system checks refused this configuration; not serving.\n%s", report)
         sys.exit(result.returncode)
+    if report:
+        server.log.warning("%s", report)
+
+
+def on_exit(server):
+    """The metrics folder made for this start goes with it."""
+    if _made_metrics_dir:
+        shutil.rmtree(_made_metrics_dir, ignore_errors=True)
 
 
 def child_exit(server, worker):

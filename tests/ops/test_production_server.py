@@ -248,6 +248,22 @@ def test_the_request_id_is_returned_and_on_the_log_lines(server):
     assert record["request_id"] == request_id
 
 
+def test_every_line_on_stderr_is_json_gunicorn_s_and_the_checks_too(server):
+    """Its start, its workers' boots and the system checks' report (here warnings: the
+    test relaxes HTTPS) are one JSON object per line, as the application's."""
+    assert server.stderr.wait_for(lambda line: "Booting worker" in line)
+
+    records = [json.loads(line) for line in server.stderr.text().splitlines()]
+
+    by_message = {record["message"]: record for record in records}
+    listening = f"Listening at: http://127.0.0.1:{server.port} ({server.process.pid})"
+    assert by_message[listening]["name"] == "gunicorn.error"
+    assert by_message["Using worker: gthread"]["level"] == "INFO"
+    [report] = [record for record in records if "System check identified" in record["message"]]
+    assert (report["level"], report["name"]) == ("WARNING", "gunicorn.error")
+    assert "(security.W008)" in report["message"]  # SECURE_SSL_REDIRECT, relaxed here.
+
+
 def test_a_generated_request_id_when_none_is_sent(server):
     response = server.request("GET", "/healthz")
 
