@@ -108,12 +108,21 @@ class TestInterviews:
         assert response.json() == {"resume": ["The resume belongs to another candidate."]}
         assert Interview.objects.get(pk=interview.pk).resume_id == interview.resume_id
 
-    def test_status_is_changed_only_by_the_moves(self, engine_api, interview):
-        response = engine_api.patch(
-            f"/api/v1/interviews/{interview.pk}/", {"status": "completed"}, format="json"
-        )
+    def test_status_and_its_times_are_changed_only_by_the_moves(self, engine_api, interview):
+        moved = {
+            "status": "completed",
+            "started_at": "2026-01-05T09:00:00Z",
+            "completed_at": "2026-01-05T10:00:00Z",
+            "duration_seconds": 3600,
+        }
+        response = engine_api.patch(f"/api/v1/interviews/{interview.pk}/", moved, format="json")
+
         assert response.status_code == 200
-        assert response.json()["status"] == "scheduled"
+        unmoved = {"status": "scheduled", "started_at": None, "completed_at": None}
+        assert {name: response.json()[name] for name in unmoved} == unmoved
+        stored = Interview.objects.get(pk=interview.pk)
+        assert (stored.status, stored.started_at, stored.completed_at) == ("scheduled", None, None)
+        assert stored.duration_seconds is None
 
     def test_delete_soft_deletes(self, admin_api, interview):
         response = admin_api.delete(f"/api/v1/interviews/{interview.pk}/?reason=duplicate")
