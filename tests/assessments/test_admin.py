@@ -218,6 +218,27 @@ def test_a_recruiter_cannot_edit_the_ai_scores(client, recruiter, assessment):
     assert AssessmentResult.objects.get(pk=assessment.pk).overall_score == Decimal("78.50")
 
 
+def test_even_an_administrator_s_change_form_leaves_the_ai_and_the_review_alone(
+    admin_client, assessment
+):
+    """The AI's output comes through the API and the review through its own form: the
+    change form writes neither, whoever sends them."""
+    sent = {
+        "overall_score": "100",
+        "integrity_score": "100",
+        "review_status": "overridden",
+        "final_score": "100",
+        "review_notes": "Rewritten.",
+    }
+    response = admin_client.post(_change_url(assessment), sent)
+
+    assert response.status_code == 302
+    stored = AssessmentResult.objects.get(pk=assessment.pk)
+    assert (stored.overall_score, stored.review_status) == (Decimal("78.50"), "pending")
+    assert (stored.integrity_score, stored.final_score) == (assessment.integrity_score, None)
+    assert stored.review_notes == assessment.review_notes
+
+
 def test_reviewing_needs_the_review_permission(client, assessment):
     viewer = User.objects.create_user("viewer", password="x9-unused", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_assessmentresult"))
