@@ -26,7 +26,9 @@ def summary(output: str) -> str:
     return output.splitlines()[-1]
 
 
-def _finished(candidate, *, days_ago: int, messages: int = 2) -> Interview:
+def _finished(
+    candidate, *, days_ago: int, messages: int = 2, end=services.complete_interview
+) -> Interview:
     interview = services.start_interview(
         services.create_interview(candidate=candidate, role_type="python")
     )
@@ -41,7 +43,7 @@ def _finished(candidate, *, days_ago: int, messages: int = 2) -> Interview:
             content_audio_url=f"https://audio.example.com/{interview.pk}/{number}.ogg",
             audio_metadata={"codec": "opus"},
         )
-    services.complete_interview(interview)
+    end(interview)
     ended = timezone.now() - timedelta(days=days_ago)
     Interview.objects.filter(pk=interview.pk).update(started_at=ended, completed_at=ended)
     return interview
@@ -94,6 +96,16 @@ def test_transcripts_past_the_retention_period_are_erased(settings, old_and_new,
         old.duration_seconds,
     )
     assert list(old.messages.values_list("sequence_number", flat=True)) == [1, 2]
+
+
+def test_abandoned_interviews_are_purged_as_completed_ones(settings, candidate):
+    settings.TRANSCRIPT_RETENTION_DAYS = 365
+    abandoned = _finished(candidate, days_ago=400, end=services.abandon_interview)
+
+    _purge()
+
+    assert abandoned.status == Interview.Status.ABANDONED
+    assert {m.content_text for m in abandoned.messages.all()} == {EXPIRED_TEXT}
 
 
 def test_soft_deleted_interviews_are_purged_too(settings, old_and_new):
